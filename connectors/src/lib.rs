@@ -1,0 +1,28 @@
+//! ferry's connectors: one module per dialect, each behind a cargo feature,
+//! implementing the same traits.
+//!
+//! ```text
+//!   Endpoint::parse(url) ──▶ open_source / open_target (registry)
+//!         │                          │
+//!   Source::introspect ──▶ Schema     Target::execute(DDL)
+//!   Source::read_table ──▶ RecordBatch ─channel─▶ Target::write_table
+//! ```
+
+mod endpoint;
+mod error;
+mod registry;
+mod traits;
+
+#[cfg(feature = "mysql")]
+pub mod mysql;
+#[cfg(feature = "postgres")]
+pub mod postgres;
+#[cfg(feature = "sqlite")]
+pub mod sqlite;
+
+pub use endpoint::{mask_password, Endpoint};
+pub use error::{ConnectorError, ErrorKind, Result};
+pub use registry::{open_source, open_target};
+pub use traits::{
+    BatchReceiver, BatchSender, LoadMethod, ReadOptions, Source, Target, WriteStats,
+};

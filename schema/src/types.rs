@@ -1,0 +1,194 @@
+//! Logical column types: the dialect-neutral vocabulary every connector maps its
+//! catalog types into, and the Arrow type each one travels as.
+//!
+//! A logical type says what values a column can hold, not how a dialect spells
+//! it. Readers produce arrays of [`LogicalType::arrow_type`]; writers accept
+//! arrays of the arrow type of *their* column's logical type (the engine casts
+//! between the two when a mapping changes the type).
+
+use arrow_schema::{DataType, IntervalUnit, TimeUnit};
+use serde::Serialize;
+
+/// Time zone label carried by Arrow timestamps of zoned columns: values are UTC instants.
+pub const UTC_OFFSET: &str = "+00:00";
+
+/// A column type in ferry's neutral model.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum LogicalType {
+    /// true/false (PostgreSQL `boolean`, MySQL `TINYINT(1)`/`BOOLEAN`).
+    Boolean,
+    /// Two's-complement integer of `bits` (8, 16, 24, 32 or 64) bits, optionally unsigned.
+    Int {
+        /// Storage width in bits: 8, 16, 24 (MySQL MEDIUMINT), 32 or 64.
+        bits: u8,
+        /// MySQL `UNSIGNED`.
+        unsigned: bool,
+    },
+    /// Exact decimal. `precision: None` is PostgreSQL's unconstrained `numeric`.
+    /// Values travel as their exact decimal text (Arrow Utf8) so no precision is lost.
+    Decimal {
+        /// Total significant digits, 1..=1000 (MySQL caps at 65).
+        precision: Option<u16>,
+        /// Digits after the point.
+        scale: Option<u16>,
+    },
+    /// IEEE-754 binary32.
+    Float32,
+    /// IEEE-754 binary64.
+    Float64,
+    /// Fixed-length, blank-padded character string (`CHAR(n)`), length in characters.
+    Char {
+        /// Length in characters.
+        length: u32,
+    },
+    /// Variable-length character string with an optional limit in characters.
+    Varchar {
+        /// Limit in characters; `None` means unlimited (PostgreSQL `varchar`).
+        length: Option<u32>,
+    },
+    /// Unlimited-in-practice text. `max_bytes` is the dialect's capacity when it has one
+    /// (MySQL TINYTEXT 255, TEXT 65 535, MEDIUMTEXT 16 777 215, LONGTEXT 4 GiB − 1).
+    Text {
+        /// Capacity in bytes, when the source type has one.
+        max_bytes: Option<u64>,
+    },
+    /// Fixed-length byte string (`BINARY(n)`).
+    Binary {
+        /// Length in bytes.
+        length: u32,
+    },
+    /// Variable-length byte string with an optional limit (`VARBINARY(n)`, `bytea`, BLOBs).
+    Varbinary {
+        /// Limit in bytes; `None` means unlimited.
+        length: Option<u64>,
+    },
+    /// Calendar date without time.
+    Date,
+    /// Time of day, 00:00:00 to 24:00:00, with `precision` fractional digits (0..=6).
+    Time {
+        /// Fractional-second digits, 0..=6.
+        precision: u8,
+    },
+    /// Signed elapsed time (MySQL `TIME`, which spans −838:59:59 to 838:59:59).
+    Duration {
+        /// Fractional-second digits, 0..=6.
+        precision: u8,
+    },
+    /// Date and time with `precision` fractional digits; with a time zone the value is a UTC instant.
+    Timestamp {
+        /// Fractional-second digits, 0..=6.
+        precision: u8,
+        /// PostgreSQL `timestamptz`, MySQL `TIMESTAMP` (stored as UTC).
+        with_time_zone: bool,
+    },
+    /// PostgreSQL `interval`: months, days and microseconds kept apart.
+    Interval,
+    /// MySQL `YEAR` (1901..=2155, or 0).
+    Year,
+    /// JSON document; `binary` is PostgreSQL `jsonb` (normalized on write).
+    Json {
+        /// PostgreSQL `jsonb` rather than `json`.
+        binary: bool,
+    },
+    /// 128-bit UUID.
+    Uuid,
+    /// One of a fixed list of labels.
+    Enum {
+        /// The labels in declaration order.
+        values: Vec<String>,
+    },
+    /// MySQL `SET`: any subset of the labels, written comma-separated.
+    Set {
+        /// The labels in declaration order.
+        values: Vec<String>,
+    },
+    /// Bit string of `length` bits (`BIT(n)`, PostgreSQL `bit varying(n)` when `varying`).
+    /// Values travel as big-endian bytes, `ceil(length / 8)` of them, right-aligned.
+    Bit {
+        /// Number of bits (maximum for `varying`).
+        length: u32,
+        /// PostgreSQL `bit varying`.
+        varying: bool,
+    },
+}
+
+impl LogicalType {
+    /// The Arrow type a column of this logical type travels as between reader and writer.
+    pub fn arrow_type(&self) -> DataType {
+        match self {
+            LogicalType::Boolean => DataType::Boolean,
+            LogicalType::Int { bits, unsigned } => match (bits, unsigned) {
+                (8, false) => DataType::Int8,
+                (16, false) => DataType::Int16,
+                (24 | 32, false) => DataType::Int32,
+                (8, true) => DataType::UInt8,
+                (16, true) => DataType::UInt16,
+                (24 | 32, true) => DataType::UInt32,
+                (_, true) => DataType::UInt64,
+                (_, false) => DataType::Int64,
+            },
+            LogicalType::Float32 => DataType::Float32,
+            LogicalType::Float64 => DataType::Float64,
+            LogicalType::Decimal { .. }
+            | LogicalType::Char { .. }
+            | LogicalType::Varchar { .. }
+            | LogicalType::Text { .. }
+            | LogicalType::Json { .. }
+            | LogicalType::Enum { .. }
+            | LogicalType::Set { .. } => DataType::Utf8,
+            LogicalType::Binary { .. } | LogicalType::Varbinary { .. } | LogicalType::Bit { .. } => {
+                DataType::Binary
+            }
+            LogicalType::Date => DataType::Date32,
+            LogicalType::Time { .. } => DataType::Time64(TimeUnit::Microsecond),
+            LogicalType::Duration { .. } => DataType::Duration(TimeUnit::Microsecond),
+            LogicalType::Timestamp { with_time_zone, .. } => DataType::Timestamp(
+                TimeUnit::Microsecond,
+                with_time_zone.then(|| UTC_OFFSET.into()),
+            ),
+            LogicalType::Interval => DataType::Interval(IntervalUnit::MonthDayNano),
+            LogicalType::Year => DataType::Int16,
+            LogicalType::Uuid => DataType::FixedSizeBinary(16),
+        }
+    }
+
+    /// A short human name used in reports and errors, e.g. `int64 unsigned`, `decimal(20,0)`.
+    pub fn describe(&self) -> String {
+        match self {
+            LogicalType::Boolean => "boolean".into(),
+            LogicalType::Int { bits, unsigned } => {
+                format!("int{bits}{}", if *unsigned { " unsigned" } else { "" })
+            }
+            LogicalType::Decimal { precision: Some(p), scale } => {
+                format!("decimal({p},{})", scale.unwrap_or(0))
+            }
+            LogicalType::Decimal { precision: None, .. } => "decimal".into(),
+            LogicalType::Float32 => "float32".into(),
+            LogicalType::Float64 => "float64".into(),
+            LogicalType::Char { length } => format!("char({length})"),
+            LogicalType::Varchar { length: Some(n) } => format!("varchar({n})"),
+            LogicalType::Varchar { length: None } => "varchar".into(),
+            LogicalType::Text { .. } => "text".into(),
+            LogicalType::Binary { length } => format!("binary({length})"),
+            LogicalType::Varbinary { length: Some(n) } => format!("varbinary({n})"),
+            LogicalType::Varbinary { length: None } => "varbinary".into(),
+            LogicalType::Date => "date".into(),
+            LogicalType::Time { precision } => format!("time({precision})"),
+            LogicalType::Duration { precision } => format!("duration({precision})"),
+            LogicalType::Timestamp { precision, with_time_zone } => format!(
+                "timestamp({precision}){}",
+                if *with_time_zone { " with time zone" } else { "" }
+            ),
+            LogicalType::Interval => "interval".into(),
+            LogicalType::Year => "year".into(),
+            LogicalType::Json { binary } => if *binary { "jsonb" } else { "json" }.into(),
+            LogicalType::Uuid => "uuid".into(),
+            LogicalType::Enum { values } => format!("enum({})", values.len()),
+            LogicalType::Set { values } => format!("set({})", values.len()),
+            LogicalType::Bit { length, varying } => {
+                format!("bit{}({length})", if *varying { " varying" } else { "" })
+            }
+        }
+    }
+}
