@@ -171,16 +171,35 @@ impl fmt::Debug for Endpoint {
 
 /// `url` with the password part replaced by `***`, for messages.
 pub fn mask_password(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
-    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
-    let authority = &rest[..authority_end];
-    match authority.rsplit_once('@') {
-        Some((userinfo, host)) if userinfo.contains(':') => {
-            let user = userinfo.split(':').next().unwrap_or("");
-            format!("{scheme}://{user}:***@{host}{}", &rest[authority_end..])
+    mask_password_in_text(url)
+}
+
+/// `text` with the password of every `scheme://user:password@host` URL inside it
+/// replaced by `***`: for messages that may quote a config line or a driver error.
+pub fn mask_password_in_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("://") {
+        let (head, tail) = rest.split_at(i + 3);
+        out.push_str(head);
+        // The authority ends at the first character that cannot be part of it.
+        let end = tail
+            .find(|c: char| c == '/' || c == '?' || c == '"' || c == '\'' || c.is_whitespace())
+            .unwrap_or(tail.len());
+        let authority = &tail[..end];
+        match authority.rsplit_once('@') {
+            Some((userinfo, host)) if userinfo.contains(':') => {
+                let user = userinfo.split(':').next().unwrap_or("");
+                out.push_str(user);
+                out.push_str(":***@");
+                out.push_str(host);
+            }
+            _ => out.push_str(authority),
         }
-        _ => url.to_string(),
+        rest = &tail[end..];
     }
+    out.push_str(rest);
+    out
 }
 
 fn percent_decode(s: &str) -> String {
@@ -231,6 +250,10 @@ mod tests {
         let e = Endpoint::parse("mysql://app:s3cret@h:3306/db").unwrap();
         assert!(!format!("{e} {e:?}").contains("s3cret"));
         assert_eq!(mask_password("mysql://app:s3cret@h:3306/db"), "mysql://app:***@h:3306/db");
+        assert_eq!(
+            mask_password_in_text("source = \"pg://a:b@c/d\" and mysql://x:y@z"),
+            "source = \"pg://a:***@c/d\" and mysql://x:***@z"
+        );
         let err = Endpoint::parse("mysql://app:s3cret@h:notaport/db").unwrap_err().to_string();
         assert!(!err.contains("s3cret"), "{err}");
         assert!(err.contains("notaport"), "{err}");

@@ -20,7 +20,7 @@ pub mod postgres;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 
-pub use endpoint::{mask_password, Endpoint};
+pub use endpoint::{mask_password, mask_password_in_text, Endpoint};
 pub use error::{ConnectorError, ErrorKind, Result};
 pub use registry::{open_source, open_target};
 pub use traits::{
