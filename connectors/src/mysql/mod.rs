@@ -1,38 +1,26 @@
-//! MySQL connector (placeholder until the connector lands).
-use crate::{BatchReceiver, BatchSender, ConnectorError, Endpoint, LoadMethod, ReadOptions, Result, Source, Target, WriteStats};
-use async_trait::async_trait;
-use ferry_schema::{Dialect, Schema, Table};
+//! MySQL / MariaDB connector.
+//!
+//! ```text
+//! information_schema ──catalog──▶ Schema
+//! SELECT (text protocol) ──decode──▶ RecordBatch ──encode──▶ LOAD DATA LOCAL / INSERT
+//! ```
+//!
+//! `conn` builds pools and session settings, `dialect` parses type and default
+//! spellings, `catalog` reads `information_schema`, `read`/`decode` stream tables
+//! out, `write`/`encode` load them in, `timefmt` converts date/time text, `error`
+//! maps driver errors.
 
-fn todo_err() -> ConnectorError {
-    ConnectorError::Server { dialect: "mysql", context: "connecting".into(), detail: "connector not built yet".into(), code: None }
-}
-/// MySQL source.
-pub struct MySqlSource;
-impl MySqlSource {
-    /// Connects.
-    pub async fn connect(_e: &Endpoint) -> Result<Self> { Err(todo_err()) }
-}
-#[async_trait]
-impl Source for MySqlSource {
-    fn dialect(&self) -> Dialect { Dialect::MySql }
-    async fn introspect(&self) -> Result<Schema> { Err(todo_err()) }
-    async fn read_table(&self, _t: &Table, _o: ReadOptions, _out: BatchSender) -> Result<u64> { Err(todo_err()) }
-    async fn count_rows(&self, _t: &str) -> Result<u64> { Err(todo_err()) }
-}
-/// MySQL target.
-pub struct MySqlTarget;
-impl MySqlTarget {
-    /// Connects.
-    pub async fn connect(_e: &Endpoint, _jobs: usize) -> Result<Self> { Err(todo_err()) }
-}
-#[async_trait]
-impl Target for MySqlTarget {
-    fn dialect(&self) -> Dialect { Dialect::MySql }
-    async fn existing_tables(&self) -> Result<Vec<String>> { Err(todo_err()) }
-    async fn execute(&self, _c: &str, _s: &[String]) -> Result<()> { Err(todo_err()) }
-    async fn write_table(&self, _t: &Table, _b: BatchReceiver) -> Result<WriteStats> { Err(todo_err()) }
-    fn load_method(&self) -> LoadMethod { LoadMethod::MySqlLoadData }
-    async fn query_u64(&self, _s: &str) -> Result<u64> { Err(todo_err()) }
-    async fn count_rows(&self, _t: &str) -> Result<u64> { Err(todo_err()) }
-    async fn reset_identity(&self, _t: &Table) -> Result<()> { Err(todo_err()) }
-}
+mod catalog;
+mod conn;
+mod decode;
+mod dialect;
+mod encode;
+mod error;
+mod read;
+mod timefmt;
+mod write;
+
+pub use decode::decode_text_rows;
+pub use encode::encode_load_data;
+pub use read::MySqlSource;
+pub use write::MySqlTarget;

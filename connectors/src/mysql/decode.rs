@@ -1,0 +1,417 @@
+//! Text-protocol values → Arrow arrays, column by column.
+//!
+//! The text protocol sends every value as bytes (`"-12"`, `"2024-02-29 23:59:59.999999"`,
+//! raw bytes for BIT and BINARY). A [`ColumnDecoder`] is chosen once per column from
+//! its logical type; a batch of rows is then decoded one column at a time by a typed
+//! loop into a pre-sized builder. Numbers, dates and times are parsed by hand from
+//! the ASCII bytes (see `timefmt`), so no value allocates.
+
+use super::error::{data_error, DIALECT};
+use super::timefmt::{parse_date, parse_datetime, parse_duration};
+use crate::{ConnectorError, Result};
+use arrow_array::builder::{
+    BinaryBuilder, BooleanBuilder, FixedSizeBinaryBuilder, PrimitiveBuilder, StringBuilder,
+};
+use arrow_array::types::{
+    ArrowPrimitiveType, Date32Type, DurationMicrosecondType, Float32Type, Float64Type, Int16Type,
+    Int32Type, Int64Type, Int8Type, TimestampMicrosecondType, UInt16Type, UInt32Type, UInt64Type,
+    UInt8Type,
+};
+use arrow_array::{ArrayRef, RecordBatch};
+use ferry_schema::{LogicalType, Table};
+use std::sync::Arc;
+
+/// One row of text-protocol cells: `None` is SQL NULL.
+pub(crate) trait TextRow {
+    /// The bytes of cell `i`, or `None` for NULL.
+    fn cell(&self, i: usize) -> Option<&[u8]>;
+}
+
+impl TextRow for mysql_async::Row {
+    fn cell(&self, i: usize) -> Option<&[u8]> {
+        match self.as_ref(i) {
+            Some(mysql_async::Value::Bytes(b)) => Some(b),
+            _ => None,
+        }
+    }
+}
+
+impl TextRow for Vec<Option<&[u8]>> {
+    fn cell(&self, i: usize) -> Option<&[u8]> {
+        self.get(i).copied().flatten()
+    }
+}
+
+/// How one column's text values become Arrow values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ColumnDecoder {
+    Bool,
+    I8,
+    I16,
+    I32,
+    I64,
+    U8,
+    U16,
+    U32,
+    U64,
+    F32,
+    F64,
+    Utf8,
+    Binary,
+    /// BIT(n): raw big-endian bytes, right-aligned to `bytes`.
+    Bit {
+        bytes: usize,
+    },
+    Date,
+    Duration,
+    Timestamp {
+        tz: Option<Arc<str>>,
+    },
+    Year,
+    Uuid,
+}
+
+impl ColumnDecoder {
+    /// The decoder for a column of `ty` in `table`.
+    pub(crate) fn for_type(table: &str, column: &str, ty: &LogicalType) -> Result<ColumnDecoder> {
+        Ok(match ty {
+            LogicalType::Boolean => ColumnDecoder::Bool,
+            LogicalType::Int {
+                bits: 8,
+                unsigned: false,
+            } => ColumnDecoder::I8,
+            LogicalType::Int {
+                bits: 16,
+                unsigned: false,
+            } => ColumnDecoder::I16,
+            LogicalType::Int {
+                bits: 24 | 32,
+                unsigned: false,
+            } => ColumnDecoder::I32,
+            LogicalType::Int {
+                unsigned: false, ..
+            } => ColumnDecoder::I64,
+            LogicalType::Int {
+                bits: 8,
+                unsigned: true,
+            } => ColumnDecoder::U8,
+            LogicalType::Int {
+                bits: 16,
+                unsigned: true,
+            } => ColumnDecoder::U16,
+            LogicalType::Int {
+                bits: 24 | 32,
+                unsigned: true,
+            } => ColumnDecoder::U32,
+            LogicalType::Int { unsigned: true, .. } => ColumnDecoder::U64,
+            LogicalType::Float32 => ColumnDecoder::F32,
+            LogicalType::Float64 => ColumnDecoder::F64,
+            LogicalType::Decimal { .. }
+            | LogicalType::Char { .. }
+            | LogicalType::Varchar { .. }
+            | LogicalType::Text { .. }
+            | LogicalType::Json { .. }
+            | LogicalType::Enum { .. }
+            | LogicalType::Set { .. } => ColumnDecoder::Utf8,
+            LogicalType::Binary { .. } | LogicalType::Varbinary { .. } => ColumnDecoder::Binary,
+            LogicalType::Bit { length, .. } => ColumnDecoder::Bit {
+                bytes: usize::try_from(length.div_ceil(8)).unwrap_or(usize::MAX),
+            },
+            LogicalType::Date => ColumnDecoder::Date,
+            LogicalType::Duration { .. } => ColumnDecoder::Duration,
+            LogicalType::Timestamp { with_time_zone, .. } => ColumnDecoder::Timestamp {
+                tz: with_time_zone.then(|| Arc::from(ferry_schema::UTC_OFFSET)),
+            },
+            LogicalType::Year => ColumnDecoder::Year,
+            LogicalType::Uuid => ColumnDecoder::Uuid,
+            other => {
+                return Err(ConnectorError::UnsupportedType {
+                    dialect: DIALECT,
+                    table: table.to_string(),
+                    column: column.to_string(),
+                    type_name: other.describe(),
+                })
+            }
+        })
+    }
+}
+
+/// Decodes rows of text-protocol cells (one `Option<&[u8]>` per copied column, in
+/// order) into a batch of `table.arrow_schema()`. `first_row` is the 0-based position
+/// of `rows[0]` in the table, used in error messages. Entry point for benchmarks.
+pub fn decode_text_rows(
+    table: &Table,
+    rows: &[Vec<Option<&[u8]>>],
+    first_row: u64,
+) -> Result<RecordBatch> {
+    let decoders = decoders_for(table)?;
+    decode_batch(table, &decoders, rows, first_row)
+}
+
+/// One decoder per copied column of `table`, in order.
+pub(crate) fn decoders_for(table: &Table) -> Result<Vec<ColumnDecoder>> {
+    table
+        .copied_columns()
+        .map(|c| ColumnDecoder::for_type(&table.name, &c.name, &c.logical_type))
+        .collect()
+}
+
+/// Decodes a batch of rows column by column.
+pub(crate) fn decode_batch<R: TextRow>(
+    table: &Table,
+    decoders: &[ColumnDecoder],
+    rows: &[R],
+    first_row: u64,
+) -> Result<RecordBatch> {
+    let schema = table.arrow_schema();
+    let mut arrays = Vec::with_capacity(decoders.len());
+    for (i, (decoder, column)) in decoders.iter().zip(table.copied_columns()).enumerate() {
+        let ctx = Ctx {
+            table: &table.name,
+            column: &column.name,
+            first_row,
+        };
+        arrays.push(decode_column(decoder, rows, i, &ctx)?);
+    }
+    RecordBatch::try_new(schema, arrays)
+        .map_err(|e| data_error(&table.name, "*", format!("cannot assemble a batch: {e}")))
+}
+
+/// Names the value being decoded in errors.
+struct Ctx<'a> {
+    table: &'a str,
+    column: &'a str,
+    first_row: u64,
+}
+
+impl Ctx<'_> {
+    fn bad(&self, row: usize, what: &str, raw: &[u8]) -> ConnectorError {
+        let position = self.first_row + u64::try_from(row).unwrap_or(u64::MAX) + 1;
+        let shown = String::from_utf8_lossy(&raw[..raw.len().min(64)]);
+        let hint = if raw.starts_with(b"0000-00-00") || raw.windows(3).any(|w| w == b"-00") {
+            " MySQL's zero dates have no calendar value: fix the row (e.g. UPDATE ... SET col = NULL) or exclude the column."
+        } else {
+            " Fix the value on the source or exclude the column."
+        };
+        data_error(self.table, self.column, format!("row {position} (in read order) holds {shown:?}, which is not a valid {what}.{hint}"))
+    }
+}
+
+fn decode_column<R: TextRow>(
+    decoder: &ColumnDecoder,
+    rows: &[R],
+    i: usize,
+    ctx: &Ctx<'_>,
+) -> Result<ArrayRef> {
+    Ok(match decoder {
+        ColumnDecoder::Bool => {
+            let mut b = BooleanBuilder::with_capacity(rows.len());
+            for (r, row) in rows.iter().enumerate() {
+                match row.cell(i) {
+                    None => b.append_null(),
+                    Some(raw) => b.append_value(
+                        parse_i64(raw).ok_or_else(|| ctx.bad(r, "boolean", raw))? != 0,
+                    ),
+                }
+            }
+            Arc::new(b.finish())
+        }
+        ColumnDecoder::I8 => primitive::<Int8Type, R>(rows, i, ctx, "integer", |s| {
+            parse_i64(s).and_then(|v| i8::try_from(v).ok())
+        })?,
+        ColumnDecoder::I16 => primitive::<Int16Type, R>(rows, i, ctx, "integer", |s| {
+            parse_i64(s).and_then(|v| i16::try_from(v).ok())
+        })?,
+        ColumnDecoder::I32 => primitive::<Int32Type, R>(rows, i, ctx, "integer", |s| {
+            parse_i64(s).and_then(|v| i32::try_from(v).ok())
+        })?,
+        ColumnDecoder::I64 => primitive::<Int64Type, R>(rows, i, ctx, "integer", parse_i64)?,
+        ColumnDecoder::U8 => primitive::<UInt8Type, R>(rows, i, ctx, "integer", |s| {
+            parse_u64(s).and_then(|v| u8::try_from(v).ok())
+        })?,
+        ColumnDecoder::U16 => primitive::<UInt16Type, R>(rows, i, ctx, "integer", |s| {
+            parse_u64(s).and_then(|v| u16::try_from(v).ok())
+        })?,
+        ColumnDecoder::U32 => primitive::<UInt32Type, R>(rows, i, ctx, "integer", |s| {
+            parse_u64(s).and_then(|v| u32::try_from(v).ok())
+        })?,
+        ColumnDecoder::U64 => primitive::<UInt64Type, R>(rows, i, ctx, "integer", parse_u64)?,
+        ColumnDecoder::F32 => primitive::<Float32Type, R>(rows, i, ctx, "float", |s| {
+            std::str::from_utf8(s).ok()?.parse().ok()
+        })?,
+        ColumnDecoder::F64 => primitive::<Float64Type, R>(rows, i, ctx, "double", |s| {
+            std::str::from_utf8(s).ok()?.parse().ok()
+        })?,
+        ColumnDecoder::Year => primitive::<Int16Type, R>(rows, i, ctx, "year", |s| {
+            parse_i64(s).and_then(|v| i16::try_from(v).ok())
+        })?,
+        ColumnDecoder::Date => primitive::<Date32Type, R>(rows, i, ctx, "date", parse_date)?,
+        ColumnDecoder::Duration => {
+            primitive::<DurationMicrosecondType, R>(rows, i, ctx, "time", parse_duration)?
+        }
+        ColumnDecoder::Timestamp { tz } => {
+            let mut b = PrimitiveBuilder::<TimestampMicrosecondType>::with_capacity(rows.len())
+                .with_timezone_opt(tz.clone());
+            for (r, row) in rows.iter().enumerate() {
+                match row.cell(i) {
+                    None => b.append_null(),
+                    Some(raw) => b.append_value(
+                        parse_datetime(raw).ok_or_else(|| ctx.bad(r, "date and time", raw))?,
+                    ),
+                }
+            }
+            Arc::new(b.finish())
+        }
+        ColumnDecoder::Utf8 => {
+            let bytes = rows
+                .iter()
+                .map(|row| row.cell(i).map_or(0, <[u8]>::len))
+                .sum();
+            let mut b = StringBuilder::with_capacity(rows.len(), bytes);
+            for (r, row) in rows.iter().enumerate() {
+                match row.cell(i) {
+                    None => b.append_null(),
+                    Some(raw) => b.append_value(
+                        std::str::from_utf8(raw).map_err(|_| ctx.bad(r, "UTF-8 text", raw))?,
+                    ),
+                }
+            }
+            Arc::new(b.finish())
+        }
+        ColumnDecoder::Binary => {
+            let bytes = rows
+                .iter()
+                .map(|row| row.cell(i).map_or(0, <[u8]>::len))
+                .sum();
+            let mut b = BinaryBuilder::with_capacity(rows.len(), bytes);
+            for row in rows {
+                match row.cell(i) {
+                    None => b.append_null(),
+                    Some(raw) => b.append_value(raw),
+                }
+            }
+            Arc::new(b.finish())
+        }
+        ColumnDecoder::Bit { bytes } => {
+            let mut b = BinaryBuilder::with_capacity(rows.len(), rows.len() * bytes);
+            // Reused scratch: the server may send fewer bytes than ceil(n/8).
+            let mut aligned = vec![0u8; *bytes];
+            for (r, row) in rows.iter().enumerate() {
+                match row.cell(i) {
+                    None => b.append_null(),
+                    Some(raw) if raw.len() == *bytes => b.append_value(raw),
+                    Some(raw) => {
+                        let significant = strip_leading_zeros(raw);
+                        if significant.len() > *bytes {
+                            return Err(ctx.bad(r, "bit string of this width", raw));
+                        }
+                        aligned.fill(0);
+                        aligned[*bytes - significant.len()..].copy_from_slice(significant);
+                        b.append_value(&aligned);
+                    }
+                }
+            }
+            Arc::new(b.finish())
+        }
+        ColumnDecoder::Uuid => {
+            let mut b = FixedSizeBinaryBuilder::with_capacity(rows.len(), 16);
+            for (r, row) in rows.iter().enumerate() {
+                match row.cell(i) {
+                    None => b.append_null(),
+                    Some(raw) => {
+                        let bytes = parse_uuid(raw).ok_or_else(|| ctx.bad(r, "UUID", raw))?;
+                        b.append_value(bytes)
+                            .map_err(|e| data_error(ctx.table, ctx.column, e.to_string()))?;
+                    }
+                }
+            }
+            Arc::new(b.finish())
+        }
+    })
+}
+
+/// The typed loop shared by every fixed-width column.
+fn primitive<T: ArrowPrimitiveType, R: TextRow>(
+    rows: &[R],
+    i: usize,
+    ctx: &Ctx<'_>,
+    what: &str,
+    parse: impl Fn(&[u8]) -> Option<T::Native>,
+) -> Result<ArrayRef> {
+    let mut b = PrimitiveBuilder::<T>::with_capacity(rows.len());
+    for (r, row) in rows.iter().enumerate() {
+        match row.cell(i) {
+            None => b.append_null(),
+            Some(raw) => b.append_value(parse(raw).ok_or_else(|| ctx.bad(r, what, raw))?),
+        }
+    }
+    Ok(Arc::new(b.finish()))
+}
+
+fn strip_leading_zeros(raw: &[u8]) -> &[u8] {
+    let start = raw.iter().position(|&b| b != 0).unwrap_or(raw.len());
+    &raw[start..]
+}
+
+/// Parses an optionally signed ASCII decimal integer without allocating.
+pub(crate) fn parse_i64(s: &[u8]) -> Option<i64> {
+    let (negative, digits) = match s.split_first()? {
+        (b'-', rest) => (true, rest),
+        (b'+', rest) => (false, rest),
+        _ => (false, s),
+    };
+    if digits.is_empty() {
+        return None;
+    }
+    let mut v: i64 = 0;
+    for &d in digits {
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        // Accumulate negatively so i64::MIN parses without overflow.
+        v = v.checked_mul(10)?.checked_sub(i64::from(d - b'0'))?;
+    }
+    if negative {
+        Some(v)
+    } else {
+        v.checked_neg()
+    }
+}
+
+/// Parses an unsigned ASCII decimal integer without allocating.
+pub(crate) fn parse_u64(s: &[u8]) -> Option<u64> {
+    if s.is_empty() {
+        return None;
+    }
+    let mut v: u64 = 0;
+    for &d in s {
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        v = v.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
+    }
+    Some(v)
+}
+
+/// Parses `8-4-4-4-12` hex text (MariaDB's UUID type) into its 16 bytes.
+pub(crate) fn parse_uuid(s: &[u8]) -> Option<[u8; 16]> {
+    let mut out = [0u8; 16];
+    let mut n = 0;
+    let mut high: Option<u8> = None;
+    for &c in s {
+        if c == b'-' {
+            continue;
+        }
+        let v = char::from(c)
+            .to_digit(16)
+            .and_then(|d| u8::try_from(d).ok())?;
+        match high.take() {
+            None => high = Some(v),
+            Some(h) => {
+                *out.get_mut(n)? = (h << 4) | v;
+                n += 1;
+            }
+        }
+    }
+    (n == 16 && high.is_none()).then_some(out)
+}

@@ -1,0 +1,154 @@
+//! [`MySqlSource`]: catalog introspection and streaming a table as Arrow batches.
+//!
+//! A table is read with one text-protocol `SELECT` inside a consistent-snapshot,
+//! read-only transaction; `query_iter` streams rows off the socket without
+//! buffering the result. Rows are gathered into a batch (`batch_rows`, or fewer
+//! once `batch_bytes` of cell data accumulated), then decoded column by column.
+//!
+//! mysql_async hands each row over as an owned `Row` (a `Vec<Value>` holding one
+//! `Vec<u8>` per cell): that allocation is the driver's and unavoidable with its
+//! API; decoding adds none per value.
+
+use super::catalog;
+use super::conn::{open_pool, Flavor};
+use super::decode::{decode_batch, decoders_for, TextRow};
+use super::error::server_error;
+use crate::{BatchSender, Endpoint, ReadOptions, Result, Source};
+use async_trait::async_trait;
+use ferry_schema::ident::{quote, quote_qualified};
+use ferry_schema::{Dialect, Schema, Table};
+use mysql_async::prelude::Queryable;
+use mysql_async::{Pool, Row};
+
+/// A MySQL or MariaDB database read by ferry.
+pub struct MySqlSource {
+    pool: Pool,
+    database: String,
+    flavor: Flavor,
+}
+
+impl MySqlSource {
+    /// Connects to `endpoint` (a pool of a few connections: readers run in parallel).
+    pub async fn connect(endpoint: &Endpoint) -> Result<Self> {
+        let (pool, flavor) = open_pool(endpoint, 8).await?;
+        Ok(MySqlSource {
+            pool,
+            database: endpoint.database.clone(),
+            flavor,
+        })
+    }
+
+    async fn conn(&self, context: &str) -> Result<mysql_async::Conn> {
+        self.pool
+            .get_conn()
+            .await
+            .map_err(|e| server_error(format!("connecting for {context}"), e))
+    }
+}
+
+/// `SELECT <copied columns> FROM <db>.<table>`, every name quoted.
+pub(crate) fn select_sql(database: &str, table: &Table) -> String {
+    let columns: Vec<String> = table
+        .copied_columns()
+        .map(|c| quote(Dialect::MySql, &c.name))
+        .collect();
+    format!(
+        "SELECT {} FROM {}",
+        columns.join(", "),
+        quote_qualified(Dialect::MySql, database, &table.name)
+    )
+}
+
+#[async_trait]
+impl Source for MySqlSource {
+    fn dialect(&self) -> Dialect {
+        Dialect::MySql
+    }
+
+    async fn introspect(&self) -> Result<Schema> {
+        let mut conn = self.conn("reading the catalog").await?;
+        catalog::introspect(&mut conn, &self.database, self.flavor).await
+    }
+
+    async fn read_table(
+        &self,
+        table: &Table,
+        options: ReadOptions,
+        out: BatchSender,
+    ) -> Result<u64> {
+        let decoders = decoders_for(table)?;
+        let context = format!("reading table {}", table.name);
+        let mut conn = self.conn(&context).await?;
+        conn.query_drop("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
+            .await
+            .map_err(|e| server_error(&context, e))?;
+        let batch_rows = options.batch_rows.max(1);
+        let mut total: u64 = 0;
+        {
+            let mut result = conn
+                .query_iter(select_sql(&self.database, table))
+                .await
+                .map_err(|e| server_error(&context, e))?;
+            let mut rows: Vec<Row> = Vec::with_capacity(batch_rows);
+            let mut bytes = 0usize;
+            loop {
+                let row = result.next().await.map_err(|e| server_error(&context, e))?;
+                let done = row.is_none();
+                if let Some(row) = row {
+                    bytes += (0..row.len())
+                        .map(|i| row.cell(i).map_or(0, <[u8]>::len))
+                        .sum::<usize>();
+                    rows.push(row);
+                }
+                if rows.is_empty()
+                    || (!done && rows.len() < batch_rows && bytes < options.batch_bytes)
+                {
+                    if done {
+                        break;
+                    }
+                    continue;
+                }
+                let batch = decode_batch(table, &decoders, &rows, total)?;
+                total += u64::try_from(rows.len()).unwrap_or(u64::MAX);
+                rows.clear();
+                bytes = 0;
+                if out.send(batch).await.is_err() {
+                    // The receiver is gone (another stage stopped): stop quietly. The
+                    // pool drains the rest of the result before reusing the connection.
+                    return Ok(total);
+                }
+                if done {
+                    break;
+                }
+            }
+        }
+        conn.query_drop("COMMIT")
+            .await
+            .map_err(|e| server_error(&context, e))?;
+        Ok(total)
+    }
+
+    async fn count_rows(&self, table: &str) -> Result<u64> {
+        let context = format!("counting the rows of {table}");
+        let mut conn = self.conn(&context).await?;
+        count(&mut conn, &self.database, table, &context).await
+    }
+}
+
+/// `SELECT COUNT(*)` of `database.table`.
+pub(crate) async fn count(
+    conn: &mut mysql_async::Conn,
+    database: &str,
+    table: &str,
+    context: &str,
+) -> Result<u64> {
+    let sql = format!(
+        "SELECT COUNT(*) FROM {}",
+        quote_qualified(Dialect::MySql, database, table)
+    );
+    let n: Option<u64> = conn
+        .query_first(sql)
+        .await
+        .map_err(|e| server_error(context, e))?;
+    Ok(n.unwrap_or(0))
+}

@@ -1,0 +1,95 @@
+//! The text-protocol decoder without a server: `decode_text_rows` on hand-made cells.
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{DurationMicrosecondType, Int64Type, TimestampMicrosecondType, UInt64Type};
+use ferry_connectors::mysql::{decode_text_rows, encode_load_data};
+use ferry_connectors::ConnectorError;
+use ferry_schema::{Column, LogicalType, Table};
+
+fn table(columns: Vec<(&str, LogicalType)>) -> Table {
+    Table::new("t", columns.into_iter().map(|(n, ty)| Column::new(n, ty)).collect())
+}
+
+#[test]
+fn times_beyond_a_day_negative_and_fractional() {
+    let t = table(vec![("d", LogicalType::Duration { precision: 6 })]);
+    let cells: [&[u8]; 5] = [b"838:59:59", b"-838:59:59.000000", b"25:00:00", b"-00:00:00.500000", b"00:00:00.000001"];
+    let rows: Vec<Vec<Option<&[u8]>>> = cells.iter().map(|c| vec![Some(*c)]).collect();
+    let batch = decode_text_rows(&t, &rows, 0).unwrap();
+    let d = batch.column(0).as_primitive::<DurationMicrosecondType>();
+    assert_eq!(d.values().to_vec(), vec![3_020_399_000_000, -3_020_399_000_000, 90_000_000_000, -500_000, 1]);
+}
+
+#[test]
+fn bits_are_right_aligned_big_endian() {
+    let t = table(vec![
+        ("b1", LogicalType::Bit { length: 1, varying: false }),
+        ("b13", LogicalType::Bit { length: 13, varying: false }),
+        ("b64", LogicalType::Bit { length: 64, varying: false }),
+    ]);
+    let full = [0xffu8; 8];
+    let rows: Vec<Vec<Option<&[u8]>>> = vec![
+        vec![Some(&[1u8][..]), Some(&[0x15, 0x55][..]), Some(&full[..])],
+        // A server may send fewer bytes than the width: the value is right-aligned.
+        vec![Some(&[0u8][..]), Some(&[0x04][..]), Some(&[0x01, 0x00][..])],
+        vec![None, None, None],
+    ];
+    let batch = decode_text_rows(&t, &rows, 0).unwrap();
+    let b13 = batch.column(1).as_binary::<i32>();
+    assert_eq!(b13.value(0), [0x15, 0x55]);
+    assert_eq!(b13.value(1), [0x00, 0x04]);
+    let b64 = batch.column(2).as_binary::<i32>();
+    assert_eq!(b64.value(1), [0, 0, 0, 0, 0, 0, 1, 0]);
+    assert!(batch.column(0).is_null(2));
+    let too_wide: Vec<Vec<Option<&[u8]>>> = vec![vec![Some(&[1u8][..]), Some(&[1, 2, 3][..]), None]];
+    assert!(decode_text_rows(&t, &too_wide, 0).is_err());
+}
+
+#[test]
+fn integers_floats_and_timestamps() {
+    let t = table(vec![
+        ("i", LogicalType::Int { bits: 64, unsigned: false }),
+        ("u", LogicalType::Int { bits: 64, unsigned: true }),
+        ("f", LogicalType::Float64),
+        ("ts", LogicalType::Timestamp { precision: 6, with_time_zone: true }),
+    ]);
+    let rows: Vec<Vec<Option<&[u8]>>> = vec![
+        vec![Some(b"-9223372036854775808"), Some(b"18446744073709551615"), Some(b"-0"), Some(b"1970-01-01 00:00:00.000001")],
+        vec![Some(b"9223372036854775807"), Some(b"0"), Some(b"1.7976931348623157e308"), Some(b"2038-01-19 03:14:07.999999")],
+    ];
+    let batch = decode_text_rows(&t, &rows, 0).unwrap();
+    assert_eq!(batch.column(0).as_primitive::<Int64Type>().values().to_vec(), vec![i64::MIN, i64::MAX]);
+    assert_eq!(batch.column(1).as_primitive::<UInt64Type>().values().to_vec(), vec![u64::MAX, 0]);
+    let f = batch.column(2).as_primitive::<arrow_array::types::Float64Type>();
+    assert!(f.value(0) == 0.0 && f.value(0).is_sign_negative());
+    assert_eq!(f.value(1), f64::MAX);
+    let ts = batch.column(3).as_primitive::<TimestampMicrosecondType>();
+    assert_eq!(ts.value(0), 1);
+    assert_eq!(ts.value(1), 2_147_483_647_999_999);
+    assert_eq!(batch.schema().field(3).data_type(), &t.arrow_schema().field(3).data_type().clone());
+}
+
+#[test]
+fn zero_dates_name_the_row_and_the_fix() {
+    let t = table(vec![("d", LogicalType::Date)]);
+    let rows: Vec<Vec<Option<&[u8]>>> = vec![vec![Some(b"2000-01-01")], vec![Some(b"0000-00-00")]];
+    let err = decode_text_rows(&t, &rows, 41).unwrap_err();
+    match &err {
+        ConnectorError::Data { table, column, detail } => {
+            assert_eq!((table.as_str(), column.as_str()), ("t", "d"));
+            assert!(detail.contains("row 43"), "{detail}");
+            assert!(detail.contains("zero date"), "{detail}");
+        }
+        other => panic!("expected Data, got {other}"),
+    }
+}
+
+#[test]
+fn encoded_lines_escape_separators() {
+    let t = table(vec![("s", LogicalType::Text { max_bytes: None }), ("b", LogicalType::Varbinary { length: None })]);
+    let rows: Vec<Vec<Option<&[u8]>>> =
+        vec![vec![Some(b"a\tb\nc\\N"), Some(b"\0\\")], vec![None, Some(b"")], vec![Some(b"\\N"), None]];
+    let batch = decode_text_rows(&t, &rows, 0).unwrap();
+    let text = encode_load_data(&t, &batch).unwrap();
+    assert_eq!(text, b"a\\tb\\nc\\\\N\t\\0\\\\\n\\N\t\n\\\\N\t\\N\n".to_vec());
+}
