@@ -80,6 +80,11 @@ impl Dialect {
         matches!(self, Dialect::Postgres | Dialect::MySql)
     }
 
+    /// Foreign keys accept `ON DELETE/UPDATE SET DEFAULT` (InnoDB parses but rejects it).
+    pub fn supports_fk_set_default(self) -> bool {
+        matches!(self, Dialect::Postgres | Dialect::Sqlite)
+    }
+
     /// Columns and tables can carry comments.
     pub fn supports_comments(self) -> bool {
         matches!(self, Dialect::Postgres | Dialect::MySql)

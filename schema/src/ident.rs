@@ -5,7 +5,7 @@
 //! (reserved words, mixed case, spaces, quote characters, `;`).
 
 use crate::{Dialect, SchemaError};
-use sqlparser::ast::Ident;
+use sqlparser::ast::{Ident, Value};
 
 /// The quote character a dialect uses for identifiers.
 pub fn quote_char(dialect: Dialect) -> char {
@@ -37,8 +37,44 @@ pub fn quote_qualified(dialect: Dialect, schema: &str, name: &str) -> String {
 }
 
 /// A sqlparser identifier that prints as [`quote`] does.
+///
+/// sqlparser 0.63 prints a quoted identifier by doubling only the quote characters
+/// that do not already look escaped (it leaves `""` and `\"` alone), so printing a
+/// raw name like `x\"; DROP TABLE y; --` would end the identifier early. The value
+/// is therefore stored with the quote character already doubled, which that printer
+/// passes through unchanged. Use the returned `Ident` for printing only: its `value`
+/// is the escaped form, not the name.
 pub fn ident(dialect: Dialect, name: &str) -> Ident {
-    Ident::with_quote(quote_char(dialect), name)
+    let q = quote_char(dialect);
+    Ident::with_quote(q, double_char(name, q))
+}
+
+/// A string literal holding exactly `text` when printed for `dialect` (same
+/// printer caveat as [`ident`]: `'` is doubled here; MySQL also gets `\` doubled,
+/// because its string literals treat backslash as an escape).
+pub fn string_literal(dialect: Dialect, text: &str) -> Value {
+    Value::SingleQuotedString(escaped_string_content(dialect, text))
+}
+
+/// The content of a single-quoted literal for `dialect`, escaped so that
+/// sqlparser's printer emits it verbatim (see [`string_literal`]).
+pub fn escaped_string_content(dialect: Dialect, text: &str) -> String {
+    let text = match dialect {
+        Dialect::MySql => text.replace('\\', "\\\\"),
+        Dialect::Postgres | Dialect::Sqlite => text.to_string(),
+    };
+    double_char(&text, '\'')
+}
+
+fn double_char(text: &str, q: char) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    for ch in text.chars() {
+        if ch == q {
+            out.push(q);
+        }
+        out.push(ch);
+    }
+    out
 }
 
 /// Refuses names the dialect cannot hold intact: empty, containing NUL, or
@@ -83,11 +119,28 @@ mod tests {
 
     #[test]
     fn sqlparser_ident_prints_like_quote() {
-        for name in ["plain", "Mixed Case", r#"x"; DROP TABLE y; --"#, "a`b", "ünïcødé 🚀"] {
+        for name in [
+            "plain",
+            "Mixed Case",
+            r#"x"; DROP TABLE y; --"#,
+            r#"x\"; DROP TABLE y; --"#,
+            r#"a""b"#,
+            "a``b",
+            r"a\`b",
+            "a`b",
+            "ünïcødé 🚀",
+        ] {
             for d in [Dialect::Postgres, Dialect::MySql, Dialect::Sqlite] {
                 assert_eq!(ident(d, name).to_string(), quote(d, name), "{d} {name}");
             }
         }
+    }
+
+    #[test]
+    fn string_literals_print_exactly() {
+        let pg = string_literal(Dialect::Postgres, r"it's \' ''").to_string();
+        assert_eq!(pg, r"'it''s \'' '''''");
+        assert_eq!(string_literal(Dialect::MySql, r"a\'b").to_string(), r"'a\\''b'");
     }
 
     #[test]

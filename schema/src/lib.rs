@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! source catalog ──(connector)──▶ Schema (source types)
-//!                                   │ mapping::map_schema(target dialect)
+//!                                   │ mapping::map_table(source, target)
 //!                                   ▼
 //!                                 Schema (target types) + lossy report
 //!                                   │ ddl::*
@@ -12,18 +12,30 @@
 //!                                 CREATE TABLE / INDEX / ALTER TABLE ... FK
 //! ```
 
+mod ddl;
 mod dialect;
 mod error;
 pub mod ident;
+mod mapping;
 mod model;
+mod names;
 mod types;
 
+pub use ddl::{
+    add_foreign_keys, comment_statements, create_indexes, create_table, drop_table,
+    max_value_query, orphan_count_query,
+};
 pub use dialect::Dialect;
 pub use error::SchemaError;
 pub use model::{
     CheckConstraint, Column, DefaultValue, FkAction, ForeignKey, GeneratedColumn, Identity, Index,
     IndexKey, IndexTarget, OtherObject, PrimaryKey, Schema, Table, UniqueConstraint,
 };
+pub use mapping::{
+    enum_check, keep_type, map_table, map_type, mapping_table_markdown, parse_type_override,
+    sql_type_for, LossyColumn, MappedTable, TypeMapping,
+};
+pub use names::check_names;
 pub use types::{LogicalType, UTC_OFFSET};
 /// The SQL parser ferry builds DDL with, re-exported so every crate uses the same version.
 pub use sqlparser;
