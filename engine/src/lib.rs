@@ -1,1 +1,27 @@
-//! placeholder
+//! ferry's engine: planning, the copy pipeline, reporting and the `ferry` binary.
+//!
+//! ```text
+//!  Config/CLI ─▶ plan::build_plan ─▶ migrate::migrate
+//!                                       │ per table (--jobs at once):
+//!                                       │   Source::read_table ─▶ cast (rayon) ─▶ Target::write_table
+//!                                       ▼
+//!                          indexes ─▶ foreign keys ─▶ identities ─▶ counts ─▶ Report
+//! ```
+
+pub mod cast;
+pub mod config;
+mod copy;
+mod error;
+pub mod filter;
+pub mod migrate;
+mod overrides;
+pub mod plan;
+pub mod progress;
+pub mod report;
+
+pub use config::{Config, IfExists};
+pub use error::{EngineError, Result};
+pub use migrate::{migrate, MigrateOptions};
+pub use plan::{build_plan, Plan, PlanSettings, TablePlan};
+pub use progress::Progress;
+pub use report::Report;

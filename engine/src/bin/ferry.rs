@@ -1,1 +1,202 @@
-fn main() {}
+//! The `ferry` command line. Exit codes: 0 every table copied and verified,
+//! 1 copied but not verified (count mismatch, foreign key refused), 2 bad
+//! usage or configuration, 3 connection or server failure, 4 refused before any
+//! data moved (lossy types, existing tables, unsupported types).
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use ferry_connectors::{mask_password_in_text, Endpoint, ReadOptions};
+use ferry_engine::filter::TableFilter;
+use ferry_engine::{
+    migrate, Config, EngineError, IfExists, MigrateOptions, PlanSettings, Progress, Report,
+};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "ferry",
+    version,
+    about = "Migrate databases between PostgreSQL, MySQL/MariaDB and SQLite, with every constraint."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Copy one database (schema, data, indexes, foreign keys) from a source to a target.
+    Migrate(MigrateArgs),
+}
+
+#[derive(Args)]
+struct MigrateArgs {
+    /// Source URL: postgres://user@host:5432/db?schema=s, mysql://user@host:3306/db or sqlite:///path/file.db.
+    /// Passwords may come from PGPASSWORD / MYSQL_PWD instead of the URL.
+    #[arg(long, env = "FERRY_SOURCE", hide_env_values = true)]
+    source: Option<String>,
+    /// Target URL, same forms as --source.
+    #[arg(long, env = "FERRY_TARGET", hide_env_values = true)]
+    target: Option<String>,
+    /// Only tables matching these patterns (* and ? wildcards); repeatable.
+    #[arg(long = "tables", num_args = 1.., value_name = "PATTERN")]
+    tables: Vec<String>,
+    /// Leave out tables matching these patterns; repeatable.
+    #[arg(long, num_args = 1.., value_name = "PATTERN")]
+    exclude: Vec<String>,
+    /// Tables copied at once.
+    #[arg(long)]
+    jobs: Option<usize>,
+    /// Rows per batch.
+    #[arg(long)]
+    batch_rows: Option<usize>,
+    /// TOML config file with the same settings plus per-table/column overrides.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Print the plan and DDL; change nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// What to do with tables that already exist on the target.
+    #[arg(long, value_enum)]
+    if_exists: Option<IfExists>,
+    /// Accept lossy type conversions (they are listed in the report).
+    #[arg(long)]
+    allow_lossy: bool,
+    /// Write a JSON report to this file.
+    #[arg(long)]
+    report: Option<PathBuf>,
+    /// No progress output.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("ferry: error: cannot start the async runtime: {e}");
+            return ExitCode::from(3);
+        }
+    };
+    match cli.command {
+        Command::Migrate(args) => runtime.block_on(run_migrate(args)),
+    }
+}
+
+async fn run_migrate(args: MigrateArgs) -> ExitCode {
+    let report_path = args.report.clone();
+    let quiet = args.quiet;
+    let options = match options_from(args) {
+        Ok(o) => o,
+        Err(e) => return fail(&e, report_path.as_deref(), None),
+    };
+    let progress = Progress::new(quiet);
+    match migrate(&options, &progress).await {
+        Ok(report) => {
+            if options.dry_run {
+                for s in &report.statements {
+                    println!("{s};");
+                }
+                println!();
+            }
+            print!("{}", report.summary());
+            if let Some(path) = &report_path {
+                if let Err(e) = write_report(path, &report) {
+                    eprintln!("ferry: error: {e:#}");
+                    return ExitCode::from(3);
+                }
+            }
+            if report.ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
+        }
+        Err(e) => fail(&e, report_path.as_deref(), Some(&options)),
+    }
+}
+
+/// Prints one paragraph (never a backtrace, never a password) and writes the
+/// failure into the report file too, so a pipeline can read why.
+fn fail(
+    e: &EngineError,
+    report_path: Option<&std::path::Path>,
+    options: Option<&MigrateOptions>,
+) -> ExitCode {
+    let message = mask_password_in_text(&e.to_string());
+    eprintln!("ferry: error: {message}");
+    if let Some(path) = report_path {
+        let report = Report {
+            ferry_version: env!("CARGO_PKG_VERSION"),
+            source: options.map(|o| o.source.to_string()).unwrap_or_default(),
+            target: options.map(|o| o.target.to_string()).unwrap_or_default(),
+            error: Some(message),
+            ..Report::default()
+        };
+        if let Err(e) = write_report(path, &report) {
+            eprintln!("ferry: error: {e:#}");
+        }
+    }
+    ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(3))
+}
+
+fn write_report(path: &std::path::Path, report: &Report) -> anyhow::Result<()> {
+    let json = serde_json::to_string_pretty(report).context("serializing the report")?;
+    std::fs::write(path, json + "\n")
+        .with_context(|| format!("writing the report to {}", path.display()))
+}
+
+fn options_from(args: MigrateArgs) -> Result<MigrateOptions, EngineError> {
+    let config = match &args.config {
+        Some(path) => Config::load(path)?,
+        None => Config::default(),
+    };
+    let source = args.source.or(config.source.clone()).ok_or_else(|| {
+        EngineError::Usage(
+            "no source given: pass --source URL (or set source in the config file)".into(),
+        )
+    })?;
+    let target = args.target.or(config.target.clone()).ok_or_else(|| {
+        EngineError::Usage(
+            "no target given: pass --target URL (or set target in the config file)".into(),
+        )
+    })?;
+    let jobs = args.jobs.or(config.jobs).unwrap_or(4);
+    let batch_rows = args
+        .batch_rows
+        .or(config.batch_rows)
+        .unwrap_or(ReadOptions::default().batch_rows);
+    if jobs == 0 || batch_rows == 0 {
+        return Err(EngineError::Usage(
+            "--jobs and --batch-rows must be at least 1".into(),
+        ));
+    }
+    let include = if args.tables.is_empty() {
+        config.include.clone()
+    } else {
+        args.tables
+    };
+    let exclude = [config.exclude.clone(), args.exclude].concat();
+    let settings = PlanSettings {
+        filter: TableFilter::new(include, exclude),
+        allow_lossy: args.allow_lossy || config.allow_lossy.unwrap_or(false),
+        if_exists: args.if_exists.or(config.if_exists).unwrap_or_default(),
+        config,
+    };
+    Ok(MigrateOptions {
+        source: Endpoint::parse(&source)?,
+        target: Endpoint::parse(&target)?,
+        jobs,
+        read: ReadOptions {
+            batch_rows,
+            ..ReadOptions::default()
+        },
+        settings,
+        dry_run: args.dry_run,
+    })
+}

@@ -1,0 +1,123 @@
+//! The copy pipeline for one table:
+//!
+//! ```text
+//! reader task ──mpsc(depth)──▶ convert (blocking thread: casts on rayon) ──mpsc(depth)──▶ writer task
+//! ```
+//!
+//! Both channels are bounded, so at most `2 × depth + 2` batches of a table are
+//! in memory at once whatever the table's size.
+
+use crate::cast::cast_array;
+use crate::plan::TablePlan;
+use crate::progress::TableProgress;
+use crate::{EngineError, Result};
+use arrow_array::{ArrayRef, RecordBatch};
+use ferry_connectors::{ConnectorError, ReadOptions, Source, Target, WriteStats};
+use rayon::prelude::*;
+use std::sync::Arc;
+use tokio::sync::mpsc;
+
+/// Batches waiting in each channel.
+pub const QUEUE_DEPTH: usize = 4;
+
+/// What one table's copy produced.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CopyOutcome {
+    /// Rows the reader produced.
+    pub rows_read: u64,
+    /// What the writer loaded.
+    pub written: WriteStats,
+}
+
+/// Copies one table from `source` to `target` (which already has the table).
+pub async fn copy_table(
+    source: Arc<dyn Source>,
+    target: Arc<dyn Target>,
+    plan: Arc<TablePlan>,
+    options: ReadOptions,
+    mut progress: TableProgress,
+) -> Result<CopyOutcome> {
+    let (read_tx, mut read_rx) = mpsc::channel::<RecordBatch>(QUEUE_DEPTH);
+    let (write_tx, write_rx) = mpsc::channel::<RecordBatch>(QUEUE_DEPTH);
+
+    let reader = {
+        let (source, plan) = (Arc::clone(&source), Arc::clone(&plan));
+        tokio::spawn(async move { source.read_table(&plan.source, options, read_tx).await })
+    };
+    let convert = {
+        let plan = Arc::clone(&plan);
+        tokio::task::spawn_blocking(move || -> Result<TableProgress> {
+            let schema = plan.target.arrow_schema();
+            while let Some(batch) = read_rx.blocking_recv() {
+                let rows = u64::try_from(batch.num_rows()).unwrap_or(u64::MAX);
+                let bytes = u64::try_from(batch.get_array_memory_size()).unwrap_or(u64::MAX);
+                let converted = convert_batch(&plan, &batch, &schema)?;
+                if write_tx.blocking_send(converted).is_err() {
+                    // The writer stopped; its own error explains why.
+                    break;
+                }
+                progress.batch(rows, bytes);
+            }
+            Ok(progress)
+        })
+    };
+    let written = target.write_table(&plan.target, write_rx).await;
+    let converted = convert.await.map_err(|e| internal(&plan, e))?;
+    let read = reader.await.map_err(|e| internal(&plan, e))?;
+    // The reader's error comes first: a writer that saw its channel close early
+    // loaded a partial table, which is only a symptom.
+    let rows_read = read?;
+    let progress = converted?;
+    match written {
+        Ok(written) => {
+            progress.finish(written.rows, true);
+            Ok(CopyOutcome { rows_read, written })
+        }
+        Err(e) => {
+            progress.finish(0, false);
+            Err(e.into())
+        }
+    }
+}
+
+fn internal(plan: &TablePlan, e: impl std::fmt::Display) -> EngineError {
+    EngineError::Internal {
+        table: plan.source.name.clone(),
+        detail: e.to_string(),
+    }
+}
+
+/// Casts the columns whose type changed and relabels the batch with the target schema.
+fn convert_batch(
+    plan: &TablePlan,
+    batch: &RecordBatch,
+    schema: &arrow_schema::SchemaRef,
+) -> Result<RecordBatch> {
+    let columns: Vec<Result<ArrayRef>> = batch
+        .columns()
+        .par_iter()
+        .zip(plan.casts.par_iter())
+        .enumerate()
+        .map(|(i, (array, cast))| match cast {
+            None => Ok(Arc::clone(array)),
+            Some(to) => cast_array(array, to).map_err(|e| {
+                let column = plan
+                    .source
+                    .copied_columns()
+                    .nth(i)
+                    .map(|c| c.name.clone())
+                    .unwrap_or_default();
+                EngineError::Connector(ConnectorError::Data {
+                    table: plan.source.name.clone(),
+                    column,
+                    detail: match e.row {
+                        Some(r) => format!("{} (row {} of a batch)", e.detail, r + 1),
+                        None => e.detail,
+                    },
+                })
+            }),
+        })
+        .collect();
+    let columns = columns.into_iter().collect::<Result<Vec<_>>>()?;
+    RecordBatch::try_new(Arc::clone(schema), columns).map_err(|e| internal(plan, e))
+}

@@ -1,0 +1,354 @@
+//! `ferry migrate`: the order of work.
+//!
+//! ```text
+//! introspect source ─▶ plan (map types, DDL, refuse lossy/existing) ─▶ create tables
+//!   ─▶ copy tables (--jobs at once) ─▶ indexes ─▶ foreign keys (orphans counted)
+//!   ─▶ identities past max ─▶ row counts on both sides ─▶ report
+//! ```
+//!
+//! A failure before or during the copy drops the tables this run created, so the
+//! target is left as it was found.
+
+use crate::copy::{copy_table, CopyOutcome};
+use crate::plan::{build_plan, Plan, PlanSettings, TablePlan};
+use crate::progress::Progress;
+use crate::report::{ForeignKeyReport, Report, TableReport};
+use crate::{EngineError, Result};
+use ferry_connectors::{
+    open_source, open_target, Endpoint, ErrorKind, LoadMethod, ReadOptions, Source, Target,
+};
+use ferry_schema as ddl;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Everything `ferry migrate` needs.
+#[derive(Debug, Clone)]
+pub struct MigrateOptions {
+    /// Source endpoint.
+    pub source: Endpoint,
+    /// Target endpoint.
+    pub target: Endpoint,
+    /// Tables copied at once.
+    pub jobs: usize,
+    /// Batch sizing.
+    pub read: ReadOptions,
+    /// Planning settings.
+    pub settings: PlanSettings,
+    /// Print the plan, change nothing.
+    pub dry_run: bool,
+}
+
+/// Runs a migration. An `Err` means nothing usable happened (and the target was
+/// left as found); an `Ok` report may still say `ok: false` (count mismatch,
+/// foreign keys refused by orphan rows).
+pub async fn migrate(options: &MigrateOptions, progress: &Progress) -> Result<Report> {
+    let started = Instant::now();
+    let mut report = Report {
+        ferry_version: env!("CARGO_PKG_VERSION"),
+        source: options.source.to_string(),
+        target: options.target.to_string(),
+        dry_run: options.dry_run,
+        ..Report::default()
+    };
+    let source: Arc<dyn Source> = Arc::from(open_source(&options.source).await?);
+    let schema = source.introspect().await?;
+    let target_dialect = options.target.dialect;
+    let namespace = match target_dialect {
+        ferry_schema::Dialect::Sqlite => None,
+        _ => Some(options.target.namespace().to_string()),
+    };
+
+    if options.dry_run {
+        let plan = build_plan(
+            &schema,
+            source.dialect(),
+            target_dialect,
+            namespace.as_deref(),
+            &[],
+            &options.settings,
+        )?;
+        fill_from_plan(&mut report, &plan);
+        report.statements = plan.statements();
+        report.ok = true;
+        report.seconds = started.elapsed().as_secs_f64();
+        return Ok(report);
+    }
+
+    let target: Arc<dyn Target> = Arc::from(open_target(&options.target, options.jobs).await?);
+    let existing = target.existing_tables().await?;
+    let plan = build_plan(
+        &schema,
+        source.dialect(),
+        target_dialect,
+        namespace.as_deref(),
+        &existing,
+        &options.settings,
+    )?;
+    fill_from_plan(&mut report, &plan);
+    report.load_method = Some(load_method_name(target.load_method()).to_string());
+    report.statements = plan.statements();
+    if target.load_method() == LoadMethod::MultiRowInsert {
+        report.warnings.push(
+            "the MySQL target does not allow LOAD DATA LOCAL INFILE (local_infile is OFF): rows were loaded with multi-row INSERT, which is slower".into(),
+        );
+    }
+
+    let created = create_tables(&*target, &plan, progress).await?;
+    let outcomes = match copy_all(&source, &target, &plan, options, progress).await {
+        Ok(o) => o,
+        Err(e) => {
+            drop_created(&*target, &plan, &created, progress).await;
+            return Err(e);
+        }
+    };
+
+    progress.log("building indexes");
+    for t in plan.tables.iter().filter(|t| !t.append) {
+        target
+            .execute(
+                &format!("creating the indexes of {}", t.target.name),
+                &t.indexes,
+            )
+            .await?;
+        report.indexes_created += t.indexes.len();
+    }
+    progress.log("adding foreign keys");
+    report.foreign_keys = add_foreign_keys(&*target, &plan).await?;
+    for t in plan
+        .tables
+        .iter()
+        .filter(|t| t.target.identity_column().is_some())
+    {
+        target.reset_identity(&t.target).await?;
+    }
+
+    progress.log("counting rows on both sides");
+    let mut all_ok = report.foreign_keys.iter().all(|f| f.created);
+    for (t, outcome) in plan.tables.iter().zip(outcomes) {
+        let source_count = source.count_rows(&t.source.name).await?;
+        let target_count = target.count_rows(&t.target.name).await?;
+        let mut table = table_report(t, &outcome);
+        table.source_count = Some(source_count);
+        table.target_count = Some(target_count);
+        let expected = if t.append {
+            target_count
+        } else {
+            outcome.rows_read
+        };
+        let matches = outcome.rows_read == outcome.written.rows
+            && target_count == expected
+            && source_count == outcome.rows_read;
+        if !matches {
+            all_ok = false;
+            table.status = "count_mismatch".into();
+            if source_count != outcome.rows_read {
+                table.warnings.push(format!(
+                    "the source now has {source_count} rows but {} were read: it changed during the copy",
+                    outcome.rows_read
+                ));
+            }
+        }
+        report.tables.push(table);
+    }
+    report.ok = all_ok;
+    report.seconds = started.elapsed().as_secs_f64();
+    Ok(report)
+}
+
+fn fill_from_plan(report: &mut Report, plan: &Plan) {
+    report.lossy = plan.lossy.clone();
+    report.warnings = plan.warnings.clone();
+    report.not_migrated = plan
+        .not_migrated
+        .iter()
+        .map(|o| format!("{} {}", o.kind, o.name))
+        .collect();
+    report.tables = plan
+        .tables
+        .iter()
+        .map(|t| TableReport {
+            source_table: t.source.name.clone(),
+            target_table: t.target.name.clone(),
+            status: "planned".into(),
+            ..TableReport::default()
+        })
+        .collect();
+}
+
+fn load_method_name(m: LoadMethod) -> &'static str {
+    match m {
+        LoadMethod::PgBinaryCopy => "pg_binary_copy",
+        LoadMethod::MySqlLoadData => "mysql_load_data",
+        LoadMethod::MultiRowInsert => "multi_row_insert",
+        LoadMethod::SqliteInsert => "sqlite_insert",
+    }
+}
+
+fn table_report(t: &TablePlan, outcome: &CopyOutcome) -> TableReport {
+    TableReport {
+        source_table: t.source.name.clone(),
+        target_table: t.target.name.clone(),
+        rows_read: outcome.rows_read,
+        rows_written: outcome.written.rows,
+        bytes: outcome.written.bytes,
+        status: "copied".into(),
+        ..TableReport::default()
+    }
+}
+
+/// Drops replaced tables, then creates every table of the plan. Returns the
+/// names created, for clean-up after a failure.
+async fn create_tables(
+    target: &dyn Target,
+    plan: &Plan,
+    progress: &Progress,
+) -> Result<Vec<String>> {
+    let ns = plan.namespace.as_deref();
+    if !plan.replace.is_empty() {
+        progress.log(&format!(
+            "dropping {} existing table(s) (--if-exists=replace)",
+            plan.replace.len()
+        ));
+        let drops: Vec<String> = plan
+            .replace
+            .iter()
+            .map(|n| ddl::drop_table(n, ns, plan.target_dialect))
+            .collect();
+        target
+            .execute("dropping the tables to replace", &drops)
+            .await?;
+    }
+    let mut created = Vec::new();
+    for t in plan.tables.iter().filter(|t| !t.append) {
+        let mut statements = vec![t.create.clone()];
+        statements.extend(t.comments.iter().cloned());
+        if let Err(e) = target
+            .execute(&format!("creating table {}", t.target.name), &statements)
+            .await
+        {
+            drop_created(target, plan, &created, progress).await;
+            return Err(e.into());
+        }
+        created.push(t.target.name.clone());
+    }
+    Ok(created)
+}
+
+/// Best-effort removal of the tables this run created.
+async fn drop_created(target: &dyn Target, plan: &Plan, created: &[String], progress: &Progress) {
+    if created.is_empty() {
+        return;
+    }
+    progress.log(&format!(
+        "removing the {} table(s) this run created",
+        created.len()
+    ));
+    // Reverse order so inline foreign keys (SQLite) never point at a dropped table.
+    let drops: Vec<String> = created
+        .iter()
+        .rev()
+        .map(|n| ddl::drop_table(n, plan.namespace.as_deref(), plan.target_dialect))
+        .collect();
+    if let Err(e) = target
+        .execute("removing the tables created by the failed run", &drops)
+        .await
+    {
+        progress.log(&format!("could not remove them: {e}"));
+    }
+}
+
+async fn copy_all(
+    source: &Arc<dyn Source>,
+    target: &Arc<dyn Target>,
+    plan: &Plan,
+    options: &MigrateOptions,
+    progress: &Progress,
+) -> Result<Vec<CopyOutcome>> {
+    let jobs = options.jobs.max(1);
+    let semaphore = Arc::new(tokio::sync::Semaphore::new(jobs));
+    let mut handles = Vec::new();
+    for t in &plan.tables {
+        let permit_source = Arc::clone(&semaphore);
+        let (source, target) = (Arc::clone(source), Arc::clone(target));
+        let table = Arc::new(t.clone());
+        let table_progress = progress.table(&t.target.name, None);
+        let read = options.read;
+        handles.push(tokio::spawn(async move {
+            let _permit = permit_source.acquire_owned().await;
+            copy_table(source, target, table, read, table_progress).await
+        }));
+    }
+    let mut outcomes = Vec::new();
+    let mut first_error = None;
+    for (h, t) in handles.into_iter().zip(&plan.tables) {
+        match h.await {
+            Ok(Ok(o)) => outcomes.push(o),
+            Ok(Err(e)) => {
+                first_error.get_or_insert(e);
+            }
+            Err(e) => {
+                first_error.get_or_insert(EngineError::Internal {
+                    table: t.source.name.clone(),
+                    detail: e.to_string(),
+                });
+            }
+        }
+    }
+    match first_error {
+        Some(e) => Err(e),
+        None => Ok(outcomes),
+    }
+}
+
+/// Adds each foreign key; when the target refuses one because rows have no
+/// parent, counts those rows so the report says which key and how many.
+async fn add_foreign_keys(target: &dyn Target, plan: &Plan) -> Result<Vec<ForeignKeyReport>> {
+    let ns = plan.namespace.as_deref();
+    let mut out = Vec::new();
+    for t in plan.tables.iter().filter(|t| !t.append) {
+        for (fk, statement) in &t.foreign_keys {
+            let mut r = ForeignKeyReport {
+                name: fk.name.clone(),
+                table: t.target.name.clone(),
+                references: fk.referenced_table.clone(),
+                created: true,
+                ..ForeignKeyReport::default()
+            };
+            let orphans_query = ddl::orphan_count_query(&t.target, fk, ns, plan.target_dialect);
+            match statement {
+                Some(sql) => {
+                    if let Err(e) = target
+                        .execute(
+                            &format!("adding foreign key {} on {}", fk.name, t.target.name),
+                            std::slice::from_ref(sql),
+                        )
+                        .await
+                    {
+                        if e.kind() != ErrorKind::Constraint {
+                            return Err(e.into());
+                        }
+                        r.created = false;
+                        r.orphan_rows = target.query_u64(&orphans_query).await?;
+                    }
+                }
+                None => {
+                    // Declared inline (SQLite), where nothing validated it during the load.
+                    r.orphan_rows = target.query_u64(&orphans_query).await?;
+                    r.created = r.orphan_rows == 0;
+                }
+            }
+            if r.orphan_rows > 0 {
+                r.error = Some(format!(
+                    "{} row(s) of {} reference no row of {} ({} -> {}). The rows were copied as they are; fix or delete them on the source and run again, or fix them on the target and add the constraint by hand.",
+                    r.orphan_rows,
+                    t.target.name,
+                    fk.referenced_table,
+                    fk.columns.join(", "),
+                    fk.referenced_columns.join(", ")
+                ));
+            }
+            out.push(r);
+        }
+    }
+    Ok(out)
+}

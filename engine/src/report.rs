@@ -1,0 +1,153 @@
+//! The run report: what happened to every table, printed on the terminal and
+//! written as JSON with `--report`. Pipelines read `ok` and the exit code.
+
+use ferry_schema::LossyColumn;
+use serde::Serialize;
+
+/// The outcome of one `ferry migrate` run.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Report {
+    /// ferry's version.
+    pub ferry_version: &'static str,
+    /// Source URL, password masked.
+    pub source: String,
+    /// Target URL, password masked.
+    pub target: String,
+    /// Nothing was changed: the plan and DDL only.
+    pub dry_run: bool,
+    /// How rows were loaded (`pg_binary_copy`, `mysql_load_data`, `multi_row_insert`, `sqlite_insert`).
+    pub load_method: Option<String>,
+    /// One entry per table, in name order.
+    pub tables: Vec<TableReport>,
+    /// Foreign keys and whether they were created.
+    pub foreign_keys: Vec<ForeignKeyReport>,
+    /// Secondary indexes built.
+    pub indexes_created: usize,
+    /// Lossy conversions that were allowed.
+    pub lossy: Vec<LossyColumn>,
+    /// Things not reproduced, one sentence each.
+    pub warnings: Vec<String>,
+    /// Views, triggers, routines on the source that were not migrated.
+    pub not_migrated: Vec<String>,
+    /// DDL statements, in order (always in a dry run).
+    pub statements: Vec<String>,
+    /// Total seconds.
+    pub seconds: f64,
+    /// Every table copied, every count matched, every foreign key created.
+    pub ok: bool,
+    /// The error that stopped the run, if any.
+    pub error: Option<String>,
+}
+
+/// One table's outcome.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct TableReport {
+    /// Source table name.
+    pub source_table: String,
+    /// Target table name.
+    pub target_table: String,
+    /// Rows the reader produced.
+    pub rows_read: u64,
+    /// Rows the writer loaded.
+    pub rows_written: u64,
+    /// `COUNT(*)` on the source after the copy.
+    pub source_count: Option<u64>,
+    /// `COUNT(*)` on the target after the copy.
+    pub target_count: Option<u64>,
+    /// Bytes sent to the target in its load format.
+    pub bytes: u64,
+    /// Seconds spent copying.
+    pub seconds: f64,
+    /// `copied`, `failed`, `count_mismatch`, `planned`.
+    pub status: String,
+    /// Problems specific to this table.
+    pub warnings: Vec<String>,
+}
+
+/// One foreign key's outcome.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ForeignKeyReport {
+    /// Constraint name.
+    pub name: String,
+    /// Referencing table (target name).
+    pub table: String,
+    /// Referenced table (target name).
+    pub references: String,
+    /// Whether the constraint exists on the target now.
+    pub created: bool,
+    /// Rows of `table` whose key matches no row of `references`.
+    pub orphan_rows: u64,
+    /// Why it was not created.
+    pub error: Option<String>,
+}
+
+impl Report {
+    /// A plain-text summary for the terminal.
+    pub fn summary(&self) -> String {
+        let mut out = String::new();
+        let width = self
+            .tables
+            .iter()
+            .map(|t| t.target_table.len())
+            .max()
+            .unwrap_or(5)
+            .max(5);
+        out.push_str(&format!(
+            "{:<width$}  {:>10}  {:>10}  {:>10}  {:>7}  {}\n",
+            "table", "read", "written", "target", "seconds", "status"
+        ));
+        for t in &self.tables {
+            out.push_str(&format!(
+                "{:<width$}  {:>10}  {:>10}  {:>10}  {:>7.2}  {}\n",
+                t.target_table,
+                t.rows_read,
+                t.rows_written,
+                t.target_count
+                    .map(|c| c.to_string())
+                    .unwrap_or_else(|| "-".into()),
+                t.seconds,
+                t.status
+            ));
+        }
+        let created = self.foreign_keys.iter().filter(|f| f.created).count();
+        out.push_str(&format!(
+            "{} tables, {} rows, {} indexes, {}/{} foreign keys, {:.1}s",
+            self.tables.len(),
+            self.tables.iter().map(|t| t.rows_written).sum::<u64>(),
+            self.indexes_created,
+            created,
+            self.foreign_keys.len(),
+            self.seconds
+        ));
+        if let Some(m) = &self.load_method {
+            out.push_str(&format!(", loaded with {m}"));
+        }
+        out.push('\n');
+        for f in self.foreign_keys.iter().filter(|f| !f.created) {
+            out.push_str(&format!(
+                "foreign key {} on {} NOT created: {}\n",
+                f.name,
+                f.table,
+                f.error.as_deref().unwrap_or("unknown error")
+            ));
+        }
+        for l in &self.lossy {
+            out.push_str(&format!(
+                "lossy: {}.{}: {} -> {} ({})\n",
+                l.table, l.column, l.from, l.to, l.reason
+            ));
+        }
+        for w in &self.warnings {
+            out.push_str(&format!("warning: {w}\n"));
+        }
+        if !self.not_migrated.is_empty() {
+            out.push_str(&format!("not migrated: {}\n", self.not_migrated.join(", ")));
+        }
+        out.push_str(if self.ok {
+            "result: OK\n"
+        } else {
+            "result: FAILED\n"
+        });
+        out
+    }
+}
