@@ -124,6 +124,8 @@ pub async fn migrate(options: &MigrateOptions, progress: &Progress) -> Result<Re
 
     progress.log("counting rows on both sides");
     let mut all_ok = report.foreign_keys.iter().all(|f| f.created);
+    // The planned entries are replaced by what actually happened.
+    report.tables.clear();
     for (t, outcome) in plan.tables.iter().zip(outcomes) {
         let source_count = source.count_rows(&t.source.name).await?;
         let target_count = target.count_rows(&t.target.name).await?;
