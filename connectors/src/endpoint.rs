@@ -58,7 +58,9 @@ impl Endpoint {
             url: mask_password(url),
             reason: reason.to_string(),
         };
-        let (scheme, rest) = url.split_once("://").ok_or_else(|| bad("it has no scheme://"))?;
+        let (scheme, rest) = url
+            .split_once("://")
+            .ok_or_else(|| bad("it has no scheme://"))?;
         let dialect = match scheme.to_ascii_lowercase().as_str() {
             "postgres" | "postgresql" | "pg" => Dialect::Postgres,
             "mysql" | "mariadb" => Dialect::MySql,
@@ -72,7 +74,9 @@ impl Endpoint {
         if dialect == Dialect::Sqlite {
             let path = percent_decode(rest.split('?').next().unwrap_or(""));
             if path.is_empty() {
-                return Err(bad("it names no file (use sqlite:///absolute/path.db or sqlite://relative.db)"));
+                return Err(bad(
+                    "it names no file (use sqlite:///absolute/path.db or sqlite://relative.db)",
+                ));
             }
             return Ok(Endpoint {
                 dialect,
@@ -103,10 +107,16 @@ impl Endpoint {
             },
             None => (String::new(), None),
         };
-        let default_port = if dialect == Dialect::Postgres { 5432 } else { 3306 };
+        let default_port = if dialect == Dialect::Postgres {
+            5432
+        } else {
+            3306
+        };
         let (host, port) = if let Some(stripped) = hostport.strip_prefix('[') {
             // IPv6 literal: [::1]:5432
-            let (h, p) = stripped.split_once(']').ok_or_else(|| bad("unclosed [ in host"))?;
+            let (h, p) = stripped
+                .split_once(']')
+                .ok_or_else(|| bad("unclosed [ in host"))?;
             (h.to_string(), p.strip_prefix(':').unwrap_or(""))
         } else {
             match hostport.rsplit_once(':') {
@@ -117,9 +127,14 @@ impl Endpoint {
         let port = if port.is_empty() {
             default_port
         } else {
-            port.parse::<u16>().map_err(|_| bad(&format!("the port {port:?} is not a number")))?
+            port.parse::<u16>()
+                .map_err(|_| bad(&format!("the port {port:?} is not a number")))?
         };
-        let host = if host.is_empty() { "127.0.0.1".to_string() } else { host };
+        let host = if host.is_empty() {
+            "127.0.0.1".to_string()
+        } else {
+            host
+        };
         let database = percent_decode(path);
         if database.is_empty() {
             return Err(bad("it names no database (add /dbname after the host)"));
@@ -131,19 +146,37 @@ impl Endpoint {
                 "schema" | "currentSchema" => schema = Some(percent_decode(v)),
                 // Unknown parameters are refused rather than ignored: a typo in
                 // `schema=` must not silently migrate `public`.
-                other => return Err(bad(&format!("unknown parameter {other:?}; ferry understands schema="))),
+                other => {
+                    return Err(bad(&format!(
+                        "unknown parameter {other:?}; ferry understands schema="
+                    )))
+                }
             }
         }
         if dialect == Dialect::MySql && schema.is_some() {
-            return Err(bad("MySQL has no schemas inside a database: put the database name in the path"));
+            return Err(bad(
+                "MySQL has no schemas inside a database: put the database name in the path",
+            ));
         }
         let user = if user.is_empty() {
-            if dialect == Dialect::Postgres { "postgres".to_string() } else { "root".to_string() }
+            if dialect == Dialect::Postgres {
+                "postgres".to_string()
+            } else {
+                "root".to_string()
+            }
         } else {
             user
         };
         let password = password.or_else(|| std::env::var(Self::password_env(dialect)).ok());
-        Ok(Endpoint { dialect, host, port, user, password, database, schema })
+        Ok(Endpoint {
+            dialect,
+            host,
+            port,
+            user,
+            password,
+            database,
+            schema,
+        })
     }
 }
 
@@ -153,7 +186,15 @@ impl fmt::Display for Endpoint {
         match self.dialect {
             Dialect::Sqlite => write!(f, "sqlite://{}", self.database),
             d => {
-                write!(f, "{}://{}@{}:{}/{}", d.name(), self.user, self.host, self.port, self.database)?;
+                write!(
+                    f,
+                    "{}://{}@{}:{}/{}",
+                    d.name(),
+                    self.user,
+                    self.host,
+                    self.port,
+                    self.database
+                )?;
                 if let Some(s) = &self.schema {
                     write!(f, "?schema={s}")?;
                 }
@@ -234,9 +275,13 @@ mod tests {
 
     #[test]
     fn parses_each_scheme() {
-        let pg = Endpoint::parse("postgres://u:p%40ss@db.example:6543/app?schema=tenant_1").unwrap();
+        let pg =
+            Endpoint::parse("postgres://u:p%40ss@db.example:6543/app?schema=tenant_1").unwrap();
         assert_eq!(pg.dialect, Dialect::Postgres);
-        assert_eq!((pg.host.as_str(), pg.port, pg.user.as_str()), ("db.example", 6543, "u"));
+        assert_eq!(
+            (pg.host.as_str(), pg.port, pg.user.as_str()),
+            ("db.example", 6543, "u")
+        );
         assert_eq!(pg.password.as_deref(), Some("p@ss"));
         assert_eq!(pg.namespace(), "tenant_1");
         let my = Endpoint::parse("mysql://root@127.0.0.1/shop").unwrap();
@@ -249,12 +294,17 @@ mod tests {
     fn never_prints_the_password() {
         let e = Endpoint::parse("mysql://app:s3cret@h:3306/db").unwrap();
         assert!(!format!("{e} {e:?}").contains("s3cret"));
-        assert_eq!(mask_password("mysql://app:s3cret@h:3306/db"), "mysql://app:***@h:3306/db");
+        assert_eq!(
+            mask_password("mysql://app:s3cret@h:3306/db"),
+            "mysql://app:***@h:3306/db"
+        );
         assert_eq!(
             mask_password_in_text("source = \"pg://a:b@c/d\" and mysql://x:y@z"),
             "source = \"pg://a:***@c/d\" and mysql://x:***@z"
         );
-        let err = Endpoint::parse("mysql://app:s3cret@h:notaport/db").unwrap_err().to_string();
+        let err = Endpoint::parse("mysql://app:s3cret@h:notaport/db")
+            .unwrap_err()
+            .to_string();
         assert!(!err.contains("s3cret"), "{err}");
         assert!(err.contains("notaport"), "{err}");
     }

@@ -23,6 +23,4 @@ pub mod sqlite;
 pub use endpoint::{mask_password, mask_password_in_text, Endpoint};
 pub use error::{ConnectorError, ErrorKind, Result};
 pub use registry::{open_source, open_target};
-pub use traits::{
-    BatchReceiver, BatchSender, LoadMethod, ReadOptions, Source, Target, WriteStats,
-};
+pub use traits::{BatchReceiver, BatchSender, LoadMethod, ReadOptions, Source, Target, WriteStats};

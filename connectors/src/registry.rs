@@ -6,7 +6,10 @@ use ferry_schema::Dialect;
 fn not_built(endpoint: &Endpoint) -> ConnectorError {
     ConnectorError::BadUrl {
         url: endpoint.to_string(),
-        reason: format!("this ferry was built without the {} connector (cargo feature)", endpoint.dialect),
+        reason: format!(
+            "this ferry was built without the {} connector (cargo feature)",
+            endpoint.dialect
+        ),
     }
 }
 
@@ -14,9 +17,13 @@ fn not_built(endpoint: &Endpoint) -> ConnectorError {
 pub async fn open_source(endpoint: &Endpoint) -> Result<Box<dyn Source>> {
     match endpoint.dialect {
         #[cfg(feature = "postgres")]
-        Dialect::Postgres => Ok(Box::new(crate::postgres::PgSource::connect(endpoint).await?)),
+        Dialect::Postgres => Ok(Box::new(
+            crate::postgres::PgSource::connect(endpoint).await?,
+        )),
         #[cfg(feature = "mysql")]
-        Dialect::MySql => Ok(Box::new(crate::mysql::MySqlSource::connect(endpoint).await?)),
+        Dialect::MySql => Ok(Box::new(
+            crate::mysql::MySqlSource::connect(endpoint).await?,
+        )),
         #[cfg(feature = "sqlite")]
         Dialect::Sqlite => Ok(Box::new(crate::sqlite::SqliteSource::open(endpoint)?)),
         #[allow(unreachable_patterns)]
@@ -29,9 +36,13 @@ pub async fn open_source(endpoint: &Endpoint) -> Result<Box<dyn Source>> {
 pub async fn open_target(endpoint: &Endpoint, jobs: usize) -> Result<Box<dyn Target>> {
     match endpoint.dialect {
         #[cfg(feature = "postgres")]
-        Dialect::Postgres => Ok(Box::new(crate::postgres::PgTarget::connect(endpoint, jobs).await?)),
+        Dialect::Postgres => Ok(Box::new(
+            crate::postgres::PgTarget::connect(endpoint, jobs).await?,
+        )),
         #[cfg(feature = "mysql")]
-        Dialect::MySql => Ok(Box::new(crate::mysql::MySqlTarget::connect(endpoint, jobs).await?)),
+        Dialect::MySql => Ok(Box::new(
+            crate::mysql::MySqlTarget::connect(endpoint, jobs).await?,
+        )),
         #[cfg(feature = "sqlite")]
         Dialect::Sqlite => Ok(Box::new(crate::sqlite::SqliteTarget::open(endpoint)?)),
         #[allow(unreachable_patterns)]

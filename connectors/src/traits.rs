@@ -27,7 +27,10 @@ pub struct ReadOptions {
 
 impl Default for ReadOptions {
     fn default() -> Self {
-        ReadOptions { batch_rows: 8192, batch_bytes: 32 << 20 }
+        ReadOptions {
+            batch_rows: 8192,
+            batch_bytes: 32 << 20,
+        }
     }
 }
 
@@ -66,7 +69,12 @@ pub trait Source: Send + Sync {
     /// Streams every row of `table` (its copied columns, in order) into `out` as
     /// batches whose schema is `table.arrow_schema()`. Returns the number of rows read.
     /// Stops early, without error, when the receiver is dropped.
-    async fn read_table(&self, table: &Table, options: ReadOptions, out: BatchSender) -> Result<u64>;
+    async fn read_table(
+        &self,
+        table: &Table,
+        options: ReadOptions,
+        out: BatchSender,
+    ) -> Result<u64>;
 
     /// `SELECT COUNT(*)` of the table.
     async fn count_rows(&self, table: &str) -> Result<u64>;
