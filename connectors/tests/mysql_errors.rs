@@ -1,5 +1,7 @@
 //! Connect-time errors are typed, name the place, and never show the password.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use ferry_connectors::mysql::{MySqlSource, MySqlTarget};
 use ferry_connectors::{ConnectorError, Endpoint, ErrorKind, Target};
 use ferry_fixtures::MySqlDb;
@@ -19,7 +21,10 @@ async fn wrong_port_is_unreachable() {
 async fn unknown_database_is_not_found() {
     let db = MySqlDb::create("my_err_nf").await;
     let url = format!("{}_missing", db.url);
-    let err = MySqlTarget::connect(&Endpoint::parse(&url).unwrap(), 1).await.err().unwrap();
+    let err = MySqlTarget::connect(&Endpoint::parse(&url).unwrap(), 1)
+        .await
+        .err()
+        .unwrap();
     match &err {
         ConnectorError::NotFound { what, name, .. } => {
             assert_eq!(*what, "database");
@@ -34,23 +39,55 @@ async fn wrong_password_is_auth_without_the_password() {
     let db = MySqlDb::create("my_err_auth").await;
     let user = format!("{}_u", db.name);
     let mut admin = db.conn().await;
-    admin.query_drop(format!("CREATE USER '{user}'@'%' IDENTIFIED BY 'right-Pw-123'")).await.unwrap();
-    admin.query_drop(format!("CREATE USER '{user}'@'127.0.0.1' IDENTIFIED BY 'right-Pw-123'")).await.unwrap();
-    admin.query_drop(format!("GRANT ALL ON `{}`.* TO '{user}'@'%'", db.name)).await.unwrap();
-    admin.query_drop(format!("GRANT ALL ON `{}`.* TO '{user}'@'127.0.0.1'", db.name)).await.unwrap();
+    admin
+        .query_drop(format!(
+            "CREATE USER '{user}'@'%' IDENTIFIED BY 'right-Pw-123'"
+        ))
+        .await
+        .unwrap();
+    admin
+        .query_drop(format!(
+            "CREATE USER '{user}'@'127.0.0.1' IDENTIFIED BY 'right-Pw-123'"
+        ))
+        .await
+        .unwrap();
+    admin
+        .query_drop(format!("GRANT ALL ON `{}`.* TO '{user}'@'%'", db.name))
+        .await
+        .unwrap();
+    admin
+        .query_drop(format!(
+            "GRANT ALL ON `{}`.* TO '{user}'@'127.0.0.1'",
+            db.name
+        ))
+        .await
+        .unwrap();
 
     let url = format!("mysql://{user}:wrong-Secret-987@127.0.0.1:3306/{}", db.name);
-    let err = MySqlSource::connect(&Endpoint::parse(&url).unwrap()).await.err().unwrap();
+    let err = MySqlSource::connect(&Endpoint::parse(&url).unwrap())
+        .await
+        .err()
+        .unwrap();
     let text = format!("{err} {err:?}");
     // The right password works, so the refusal is about the password alone.
     let good = format!("mysql://{user}:right-Pw-123@127.0.0.1:3306/{}", db.name);
     let ok = MySqlSource::connect(&Endpoint::parse(&good).unwrap()).await;
-    admin.query_drop(format!("DROP USER '{user}'@'%'")).await.unwrap();
-    admin.query_drop(format!("DROP USER '{user}'@'127.0.0.1'")).await.unwrap();
+    admin
+        .query_drop(format!("DROP USER '{user}'@'%'"))
+        .await
+        .unwrap();
+    admin
+        .query_drop(format!("DROP USER '{user}'@'127.0.0.1'"))
+        .await
+        .unwrap();
 
     assert!(ok.is_ok(), "the right password must connect");
     match &err {
-        ConnectorError::Auth { user: u, password_env, .. } => {
+        ConnectorError::Auth {
+            user: u,
+            password_env,
+            ..
+        } => {
             assert_eq!(u, &user);
             assert_eq!(*password_env, "MYSQL_PWD");
         }
@@ -63,16 +100,30 @@ async fn wrong_password_is_auth_without_the_password() {
 #[tokio::test]
 async fn failed_statement_names_it_and_keeps_the_code() {
     let db = MySqlDb::create("my_err_exec").await;
-    let target = MySqlTarget::connect(&Endpoint::parse(&db.url).unwrap(), 1).await.unwrap();
-    target.execute("creating tables", &["CREATE TABLE a (id INT PRIMARY KEY)".to_string()]).await.unwrap();
+    let target = MySqlTarget::connect(&Endpoint::parse(&db.url).unwrap(), 1)
+        .await
+        .unwrap();
+    target
+        .execute(
+            "creating tables",
+            &["CREATE TABLE a (id INT PRIMARY KEY)".to_string()],
+        )
+        .await
+        .unwrap();
     assert_eq!(target.existing_tables().await.unwrap(), ["a"]);
     let err = target
-        .execute("creating tables", &["CREATE TABLE a (id INT PRIMARY KEY)".to_string()])
+        .execute(
+            "creating tables",
+            &["CREATE TABLE a (id INT PRIMARY KEY)".to_string()],
+        )
         .await
         .unwrap_err();
     match &err {
         ConnectorError::Server { context, code, .. } => {
-            assert!(context.contains("creating tables") && context.contains("CREATE TABLE a"), "{context}");
+            assert!(
+                context.contains("creating tables") && context.contains("CREATE TABLE a"),
+                "{context}"
+            );
             assert_eq!(code.as_deref(), Some("1050"));
         }
         other => panic!("expected Server, got {other}"),

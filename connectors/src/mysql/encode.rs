@@ -10,7 +10,7 @@
 //! rather than loaded as something else.
 
 use super::error::{data_error, DIALECT};
-use super::timefmt::{push_date, push_datetime, push_duration};
+use super::timefmt::{push_date, push_datetime, push_duration, push_year};
 use crate::{ConnectorError, Result};
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
@@ -310,7 +310,20 @@ fn encode_column(
             }
         }
         ColumnEncoder::I8 => display::<Int8Type>(array, buf, col)?,
-        ColumnEncoder::I16 | ColumnEncoder::Year => display::<Int16Type>(array, buf, col)?,
+        ColumnEncoder::I16 => display::<Int16Type>(array, buf, col)?,
+        ColumnEncoder::Year => {
+            let a = array
+                .as_primitive_opt::<Int16Type>()
+                .ok_or_else(|| col.wrong_type(array))?;
+            for r in 0..a.len() {
+                if a.is_null(r) {
+                    col.null(&mut buf.data);
+                } else {
+                    push_year(&mut buf.data, a.value(r));
+                }
+                buf.ends.push(buf.data.len());
+            }
+        }
         ColumnEncoder::I32 => display::<Int32Type>(array, buf, col)?,
         ColumnEncoder::I64 => display::<Int64Type>(array, buf, col)?,
         ColumnEncoder::U8 => display::<UInt8Type>(array, buf, col)?,

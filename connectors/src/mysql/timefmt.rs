@@ -191,6 +191,14 @@ pub(crate) fn push_datetime(out: &mut Vec<u8>, micros: i64) -> bool {
     true
 }
 
+/// Appends a YEAR as four digits: LOAD DATA reads the text `0` as 2000, `0000` as year 0.
+pub(crate) fn push_year(out: &mut Vec<u8>, year: i16) {
+    if year < 0 {
+        out.push(b'-');
+    }
+    push_padded(out, i64::from(year).abs(), 4);
+}
+
 /// Appends `[-]HH:MM:SS[.ffffff]` (hours may exceed 24, as MySQL TIME allows).
 pub(crate) fn push_duration(out: &mut Vec<u8>, micros: i64) {
     if micros < 0 {

@@ -91,7 +91,8 @@ impl MySqlTarget {
     /// `(column list, SET clause)` of the LOAD DATA statement. Columns that cannot take
     /// their text directly go through a user variable: BIT (LOAD DATA has no bit
     /// literal, the number is cast), JSON (MySQL refuses JSON from a binary charset) and
-    /// text columns in a non-UTF-8 charset (converted, so the server transcodes).
+    /// UUID (MariaDB's UUID type refuses binary-charset text) and text columns in a
+    /// non-UTF-8 charset (converted, so the server transcodes).
     async fn load_columns(
         &self,
         conn: &mut Conn,
@@ -120,6 +121,7 @@ impl MySqlTarget {
             let expr = if *enc == ColumnEncoder::Bit {
                 Some("CAST(@v AS UNSIGNED)")
             } else if matches!(c.logical_type, LogicalType::Json { .. })
+                || *enc == ColumnEncoder::Uuid
                 || (*enc == ColumnEncoder::Utf8 && foreign_charset)
             {
                 Some("CONVERT(@v USING utf8mb4)")
