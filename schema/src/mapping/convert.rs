@@ -39,6 +39,18 @@ const MYSQL_MAX_DECIMAL_PRECISION: u16 = 65;
 const MYSQL_MAX_DECIMAL_SCALE: u16 = 30;
 /// Significant digits SQLite keeps of a non-integer number stored with NUMERIC affinity.
 const SQLITE_REAL_DIGITS: u16 = 15;
+/// Digits of an integer SQLite keeps exactly (a signed 64-bit integer).
+const SQLITE_INTEGER_DIGITS: u16 = 18;
+
+/// Whether every value of `decimal(precision, scale)` survives SQLite's NUMERIC
+/// affinity (which turns numeric text into a 64-bit integer or a double).
+fn sqlite_keeps_decimal(precision: Option<u16>, scale: Option<u16>) -> bool {
+    match (precision, scale.unwrap_or(0)) {
+        (Some(p), 0) => p <= SQLITE_INTEGER_DIGITS,
+        (Some(p), _) => p <= SQLITE_REAL_DIGITS,
+        (None, _) => false,
+    }
+}
 
 /// Maps a column's logical type, as read from any source, to what `target` will hold.
 pub fn map_type(ty: &LogicalType, target: Dialect) -> TypeMapping {
@@ -251,10 +263,10 @@ fn mysql_varchar(length: u32) -> Mapped {
 fn mysql_bytes(length: Option<u64>) -> Mapped {
     match length {
         Some(n) if n <= MYSQL_MAX_VARBINARY_BYTES => same(&LogicalType::Varbinary { length: Some(n) }),
-        Some(n) => {
-            let (_, capacity) = mysql_blob_for(n);
-            noted(LogicalType::Varbinary { length: Some(capacity) }, "stored as a BLOB type")
-        }
+        Some(n) => match mysql_blob_for(n).1 {
+            capacity if capacity == n => same(&LogicalType::Varbinary { length: Some(n) }),
+            capacity => noted(LogicalType::Varbinary { length: Some(capacity) }, "stored as a BLOB type"),
+        },
         None => (LogicalType::Varbinary { length: Some(mysql_blob_for(u64::MAX).1) }, None, None),
     }
 }
@@ -273,13 +285,12 @@ fn to_sqlite(ty: &LogicalType) -> Mapped {
             };
             same(&int(wider))
         }
-        LogicalType::Decimal { precision, .. }
-            if precision.is_none_or(|p| p > SQLITE_REAL_DIGITS) =>
-        {
+        LogicalType::Decimal { precision, scale } if !sqlite_keeps_decimal(*precision, *scale) => {
             lossy(
                 ty.clone(),
-                "SQLite stores decimals with NUMERIC affinity: a non-integer value keeps only 15 \
-                 significant digits"
+                "SQLite stores decimals with NUMERIC affinity: values are kept as 64-bit \
+                 integers or doubles, so beyond 18 integer digits or 15 significant digits \
+                 they are rounded"
                     .into(),
             )
         }

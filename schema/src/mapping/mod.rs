@@ -8,6 +8,7 @@ mod parse;
 mod spelling;
 mod table;
 
+pub(crate) use parse::parser_dialect;
 pub use convert::{keep_type, map_type, TypeMapping};
 pub use doc::mapping_table_markdown;
 pub use parse::parse_type_override;

@@ -25,7 +25,7 @@ use sqlparser::ast::{Expr, Value};
 use sqlparser::parser::Parser;
 
 /// A column whose values do not all survive the mapping.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct LossyColumn {
     /// Table name.
     pub table: String,
