@@ -1,38 +1,35 @@
-//! SQLite connector (placeholder until the connector lands).
-use crate::{BatchReceiver, BatchSender, ConnectorError, Endpoint, LoadMethod, ReadOptions, Result, Source, Target, WriteStats};
-use async_trait::async_trait;
-use ferry_schema::{Dialect, Schema, Table};
+//! SQLite connector: reads and writes SQLite 3 database files through rusqlite
+//! (bundled SQLite), on blocking threads.
+//!
+//! ```text
+//! file ─connect─▶ catalog (sqlite_schema + pragma_* + CREATE text) ─▶ Schema
+//!      ─read────▶ per-column decoders ─▶ RecordBatch ─▶ channel
+//! channel ─write─▶ per-column binders ─▶ prepared INSERT in big transactions ─▶ file
+//! ```
 
-fn todo_err() -> ConnectorError {
-    ConnectorError::Server { dialect: "sqlite", context: "connecting".into(), detail: "connector not built yet".into(), code: None }
-}
-/// SQLite source.
-pub struct SqliteSource;
-impl SqliteSource {
-    /// Connects.
-    pub fn open(_e: &Endpoint) -> Result<Self> { Err(todo_err()) }
-}
-#[async_trait]
-impl Source for SqliteSource {
-    fn dialect(&self) -> Dialect { Dialect::Sqlite }
-    async fn introspect(&self) -> Result<Schema> { Err(todo_err()) }
-    async fn read_table(&self, _t: &Table, _o: ReadOptions, _out: BatchSender) -> Result<u64> { Err(todo_err()) }
-    async fn count_rows(&self, _t: &str) -> Result<u64> { Err(todo_err()) }
-}
-/// SQLite target.
-pub struct SqliteTarget;
-impl SqliteTarget {
-    /// Connects.
-    pub fn open(_e: &Endpoint) -> Result<Self> { Err(todo_err()) }
-}
-#[async_trait]
-impl Target for SqliteTarget {
-    fn dialect(&self) -> Dialect { Dialect::Sqlite }
-    async fn existing_tables(&self) -> Result<Vec<String>> { Err(todo_err()) }
-    async fn execute(&self, _c: &str, _s: &[String]) -> Result<()> { Err(todo_err()) }
-    async fn write_table(&self, _t: &Table, _b: BatchReceiver) -> Result<WriteStats> { Err(todo_err()) }
-    fn load_method(&self) -> LoadMethod { LoadMethod::SqliteInsert }
-    async fn query_u64(&self, _s: &str) -> Result<u64> { Err(todo_err()) }
-    async fn count_rows(&self, _t: &str) -> Result<u64> { Err(todo_err()) }
-    async fn reset_identity(&self, _t: &Table) -> Result<()> { Err(todo_err()) }
+mod catalog;
+mod codec;
+mod connect;
+mod ddl_text;
+mod error;
+mod read;
+mod source;
+mod target;
+mod types;
+mod write;
+
+pub use source::SqliteSource;
+pub use target::SqliteTarget;
+
+use crate::Result;
+use ferry_schema::{ident::quote, Dialect};
+
+/// `SELECT COUNT(*)` of `table`, shared by source and target.
+fn count(conn: &rusqlite::Connection, table: &str) -> Result<u64> {
+    let sql = format!("SELECT COUNT(*) FROM {}", quote(Dialect::Sqlite, table));
+    let n: i64 = conn
+        .query_row(&sql, [], |r| r.get(0))
+        .map_err(|e| error::server(format!("counting rows of {table:?}"), &e))?;
+    // COUNT(*) is never negative.
+    Ok(u64::try_from(n).unwrap_or(0))
 }

@@ -1,0 +1,75 @@
+//! [`SqliteSource`]: the SQLite file ferry reads from. Every call opens its own
+//! read-only connection on a blocking thread, so tables can be read in parallel
+//! and the source needs no lock.
+
+use super::connect::{open_read_only, path_of};
+use super::error::join;
+use super::{catalog, count, read};
+use crate::{BatchSender, Endpoint, ReadOptions, Result, Source};
+use async_trait::async_trait;
+use ferry_schema::{Dialect, Schema, Table};
+
+/// An SQLite database file opened for reading (`SQLITE_OPEN_READ_ONLY`).
+#[derive(Debug, Clone)]
+pub struct SqliteSource {
+    path: String,
+}
+
+impl SqliteSource {
+    /// Checks that `endpoint.database` names an existing SQLite database file.
+    /// A missing file is [`crate::ConnectorError::NotFound`] with `what = "file"`;
+    /// a file that is not a database is `NotFound` with `what = "SQLite database"`.
+    pub fn open(endpoint: &Endpoint) -> Result<Self> {
+        let path = path_of(endpoint).to_string();
+        open_read_only(&path)?;
+        Ok(SqliteSource { path })
+    }
+
+    /// Runs `f` on a fresh read-only connection on a blocking thread.
+    async fn run<T, F>(&self, what: String, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&rusqlite::Connection) -> Result<T> + Send + 'static,
+    {
+        let path = self.path.clone();
+        tokio::task::spawn_blocking(move || f(&open_read_only(&path)?))
+            .await
+            .map_err(|e| join(what, &e))?
+    }
+}
+
+#[async_trait]
+impl Source for SqliteSource {
+    fn dialect(&self) -> Dialect {
+        Dialect::Sqlite
+    }
+
+    async fn introspect(&self) -> Result<Schema> {
+        self.run("reading the catalog".into(), |conn| {
+            catalog::introspect(conn)
+        })
+        .await
+    }
+
+    async fn read_table(
+        &self,
+        table: &Table,
+        options: ReadOptions,
+        out: BatchSender,
+    ) -> Result<u64> {
+        let table = table.clone();
+        let what = format!("reading table {:?}", table.name);
+        self.run(what, move |conn| {
+            read::read_table(conn, &table, options, &out)
+        })
+        .await
+    }
+
+    async fn count_rows(&self, table: &str) -> Result<u64> {
+        let table = table.to_string();
+        self.run(format!("counting rows of {table:?}"), move |conn| {
+            count(conn, &table)
+        })
+        .await
+    }
+}
