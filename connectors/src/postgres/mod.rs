@@ -1,38 +1,20 @@
-//! PostgreSQL connector (placeholder until the connector lands).
-use crate::{BatchReceiver, BatchSender, ConnectorError, Endpoint, LoadMethod, ReadOptions, Result, Source, Target, WriteStats};
-use async_trait::async_trait;
-use ferry_schema::{Dialect, Schema, Table};
+//! PostgreSQL connector: catalog introspection and binary COPY in both directions.
+//!
+//! ```text
+//! conn.rs     sessions, schema check, small pool      error.rs  driver error → ConnectorError
+//! catalog.rs  pg_catalog (sql/*.sql) → Schema         codec.rs  numeric / bit / epoch conversions
+//! read.rs     PgSource: COPY TO binary → decode.rs → RecordBatch
+//! write.rs    PgTarget: RecordBatch → encode.rs → COPY FROM binary
+//! ```
 
-fn todo_err() -> ConnectorError {
-    ConnectorError::Server { dialect: "postgres", context: "connecting".into(), detail: "connector not built yet".into(), code: None }
-}
-/// PostgreSQL source.
-pub struct PgSource;
-impl PgSource {
-    /// Connects.
-    pub async fn connect(_e: &Endpoint) -> Result<Self> { Err(todo_err()) }
-}
-#[async_trait]
-impl Source for PgSource {
-    fn dialect(&self) -> Dialect { Dialect::Postgres }
-    async fn introspect(&self) -> Result<Schema> { Err(todo_err()) }
-    async fn read_table(&self, _t: &Table, _o: ReadOptions, _out: BatchSender) -> Result<u64> { Err(todo_err()) }
-    async fn count_rows(&self, _t: &str) -> Result<u64> { Err(todo_err()) }
-}
-/// PostgreSQL target.
-pub struct PgTarget;
-impl PgTarget {
-    /// Connects.
-    pub async fn connect(_e: &Endpoint, _jobs: usize) -> Result<Self> { Err(todo_err()) }
-}
-#[async_trait]
-impl Target for PgTarget {
-    fn dialect(&self) -> Dialect { Dialect::Postgres }
-    async fn existing_tables(&self) -> Result<Vec<String>> { Err(todo_err()) }
-    async fn execute(&self, _c: &str, _s: &[String]) -> Result<()> { Err(todo_err()) }
-    async fn write_table(&self, _t: &Table, _b: BatchReceiver) -> Result<WriteStats> { Err(todo_err()) }
-    fn load_method(&self) -> LoadMethod { LoadMethod::PgBinaryCopy }
-    async fn query_u64(&self, _s: &str) -> Result<u64> { Err(todo_err()) }
-    async fn count_rows(&self, _t: &str) -> Result<u64> { Err(todo_err()) }
-    async fn reset_identity(&self, _t: &Table) -> Result<()> { Err(todo_err()) }
-}
+mod catalog;
+mod codec;
+mod conn;
+mod decode;
+mod encode;
+mod error;
+mod read;
+mod write;
+
+pub use read::PgSource;
+pub use write::PgTarget;

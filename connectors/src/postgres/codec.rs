@@ -1,0 +1,299 @@
+//! PostgreSQL binary wire formats ↔ ferry's value conventions
+//! (`docs/value-conventions.md`), for the values that need more than a byte swap:
+//! `numeric` ↔ exact decimal text, `bit`/`varbit` left-aligned ↔ right-aligned
+//! bytes, and the 2000-01-01 epoch of dates and timestamps.
+//!
+//! Pure functions over borrowed slices, writing into caller-owned buffers so the
+//! column loops in `read.rs` / `write.rs` allocate nothing per value.
+
+use std::fmt::Write as _;
+
+/// Days from 1970-01-01 to PostgreSQL's epoch 2000-01-01.
+pub(crate) const PG_EPOCH_DAYS: i32 = 10_957;
+/// Microseconds from 1970-01-01 to 2000-01-01.
+pub(crate) const PG_EPOCH_MICROS: i64 = 946_684_800_000_000;
+
+const NUMERIC_POS: u16 = 0x0000;
+const NUMERIC_NEG: u16 = 0x4000;
+const NUMERIC_NAN: u16 = 0xC000;
+const NUMERIC_PINF: u16 = 0xD000;
+const NUMERIC_NINF: u16 = 0xF000;
+/// numeric digits are base 10 000: four decimal digits each.
+const DEC_DIGITS: usize = 4;
+
+/// PostgreSQL days since 2000-01-01 → days since 1970-01-01; ±infinity
+/// (`i32::MAX`/`MIN`) pass through unchanged, as the conventions say.
+pub(crate) fn date_from_pg(days: i32) -> Option<i32> {
+    match days {
+        i32::MAX | i32::MIN => Some(days),
+        d => d.checked_add(PG_EPOCH_DAYS),
+    }
+}
+
+/// Inverse of [`date_from_pg`].
+pub(crate) fn date_to_pg(days: i32) -> Option<i32> {
+    match days {
+        i32::MAX | i32::MIN => Some(days),
+        d => d.checked_sub(PG_EPOCH_DAYS),
+    }
+}
+
+/// PostgreSQL µs since 2000-01-01 → µs since 1970-01-01, infinities unchanged.
+pub(crate) fn timestamp_from_pg(micros: i64) -> Option<i64> {
+    match micros {
+        i64::MAX | i64::MIN => Some(micros),
+        m => m.checked_add(PG_EPOCH_MICROS),
+    }
+}
+
+/// Inverse of [`timestamp_from_pg`].
+pub(crate) fn timestamp_to_pg(micros: i64) -> Option<i64> {
+    match micros {
+        i64::MAX | i64::MIN => Some(micros),
+        m => m.checked_sub(PG_EPOCH_MICROS),
+    }
+}
+
+fn be_u16(b: &[u8], at: usize) -> Option<u16> {
+    Some(u16::from_be_bytes([*b.get(at)?, *b.get(at + 1)?]))
+}
+
+/// Appends the exact decimal text of a binary `numeric` to `out`: `-` sign only,
+/// exactly `dscale` digits after the point, `NaN` / `Infinity` / `-Infinity`.
+pub(crate) fn numeric_to_text(b: &[u8], out: &mut String) -> Result<(), &'static str> {
+    const BAD: &str = "malformed binary numeric";
+    let ndigits = usize::from(be_u16(b, 0).ok_or(BAD)?);
+    let weight = i32::from(i16::from_be_bytes(be_u16(b, 2).ok_or(BAD)?.to_be_bytes()));
+    let sign = be_u16(b, 4).ok_or(BAD)?;
+    let dscale = usize::from(be_u16(b, 6).ok_or(BAD)?);
+    if b.len() != 8 + 2 * ndigits {
+        return Err(BAD);
+    }
+    let special = match sign {
+        NUMERIC_NAN => "NaN",
+        NUMERIC_PINF => "Infinity",
+        NUMERIC_NINF => "-Infinity",
+        NUMERIC_POS | NUMERIC_NEG => "",
+        _ => return Err(BAD),
+    };
+    if !special.is_empty() {
+        out.push_str(special);
+        return Ok(());
+    }
+    let digit = |i: i32| -> u16 {
+        usize::try_from(i)
+            .ok()
+            .filter(|&i| i < ndigits)
+            .and_then(|i| be_u16(b, 8 + 2 * i))
+            .unwrap_or(0)
+    };
+    if (0..ndigits).any(|i| be_u16(b, 8 + 2 * i).is_some_and(|d| d > 9999)) {
+        return Err(BAD);
+    }
+    // PostgreSQL never stores -0, but a zero with the NEG flag must not print as "-0".
+    if sign == NUMERIC_NEG && (0..ndigits).any(|i| be_u16(b, 8 + 2 * i).is_some_and(|d| d != 0)) {
+        out.push('-');
+    }
+    if weight < 0 {
+        out.push('0');
+    } else {
+        for g in 0..=weight {
+            let d = digit(g);
+            // `write!` into a String cannot fail.
+            let _ = if g == 0 {
+                write!(out, "{d}")
+            } else {
+                write!(out, "{d:04}")
+            };
+        }
+    }
+    if dscale > 0 {
+        out.push('.');
+        let mut left = dscale;
+        let mut g = weight + 1;
+        let mut group = [0u8; DEC_DIGITS];
+        while left > 0 {
+            let mut d = digit(g);
+            for slot in group.iter_mut().rev() {
+                // d % 10 < 10, so the narrowing is exact.
+                *slot = b'0' + u8::try_from(d % 10).unwrap_or(0);
+                d /= 10;
+            }
+            let take = left.min(DEC_DIGITS);
+            for &c in &group[..take] {
+                out.push(char::from(c));
+            }
+            left -= take;
+            g += 1;
+        }
+    }
+    Ok(())
+}
+
+/// Appends the binary `numeric` for decimal text (`-12.340`, `+5`, `.5`, `NaN`,
+/// `Infinity`, `-Infinity`) to `out`. Display scale = digits written after the point.
+pub(crate) fn numeric_from_text(text: &str, out: &mut Vec<u8>) -> Result<(), String> {
+    let special = match text {
+        "NaN" => Some(NUMERIC_NAN),
+        "Infinity" | "+Infinity" => Some(NUMERIC_PINF),
+        "-Infinity" => Some(NUMERIC_NINF),
+        _ => None,
+    };
+    if let Some(sign) = special {
+        // ndigits 0, weight 0, the special sign, dscale 0.
+        out.extend_from_slice(&[0, 0, 0, 0]);
+        out.extend_from_slice(&sign.to_be_bytes());
+        out.extend_from_slice(&[0, 0]);
+        return Ok(());
+    }
+    let bad = || format!("{text:?} is not a plain decimal number");
+    let (negative, body) = match text.as_bytes().first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let (int, frac) = body.split_once('.').unwrap_or((body, ""));
+    let all_digits = |s: &str| s.bytes().all(|c| c.is_ascii_digit());
+    if (int.is_empty() && frac.is_empty()) || !all_digits(int) || !all_digits(frac) {
+        return Err(bad());
+    }
+    let dscale = u16::try_from(frac.len())
+        .map_err(|_| format!("{text:?} has too many digits after the point"))?;
+    let int = int.trim_start_matches('0');
+    let frac_trimmed = frac.trim_end_matches('0');
+    // Digits as one string aligned on base-10000 groups: left-pad the integer part,
+    // right-pad the fraction, and skip whole leading zero groups of the fraction.
+    let int_pad = (DEC_DIGITS - int.len() % DEC_DIGITS) % DEC_DIGITS;
+    let (weight, skip) = if int.is_empty() {
+        let zeros = frac_trimmed.len() - frac_trimmed.trim_start_matches('0').len();
+        let skip = zeros / DEC_DIGITS * DEC_DIGITS;
+        (
+            -1 - i64::try_from(zeros / DEC_DIGITS).map_err(|_| bad())?,
+            skip,
+        )
+    } else {
+        (
+            i64::try_from((int.len() + int_pad) / DEC_DIGITS).map_err(|_| bad())? - 1,
+            0,
+        )
+    };
+    let digits = int
+        .bytes()
+        .chain(frac_trimmed.bytes().skip(skip))
+        .map(|c| u16::from(c - b'0'));
+    let start = out.len();
+    out.extend_from_slice(&[0; 8]);
+    let mut group = 0u16;
+    let mut filled = 0;
+    let mut last_nonzero = start + 8;
+    for d in std::iter::repeat_n(0, int_pad).chain(digits) {
+        group = group * 10 + d;
+        filled += 1;
+        if filled == DEC_DIGITS {
+            out.extend_from_slice(&group.to_be_bytes());
+            if group != 0 {
+                last_nonzero = out.len();
+            }
+            group = 0;
+            filled = 0;
+        }
+    }
+    if filled > 0 {
+        for _ in filled..DEC_DIGITS {
+            group *= 10;
+        }
+        out.extend_from_slice(&group.to_be_bytes());
+        if group != 0 {
+            last_nonzero = out.len();
+        }
+    }
+    out.truncate(last_nonzero);
+    let ndigits = (out.len() - start - 8) / 2;
+    let too_big = || format!("{text:?} is outside PostgreSQL's numeric range");
+    let (ndigits, weight, sign) = if ndigits == 0 {
+        (0, 0, NUMERIC_POS)
+    } else {
+        let w = i16::try_from(weight).map_err(|_| too_big())?;
+        (
+            u16::try_from(ndigits).map_err(|_| too_big())?,
+            w,
+            if negative { NUMERIC_NEG } else { NUMERIC_POS },
+        )
+    };
+    out[start..start + 2].copy_from_slice(&ndigits.to_be_bytes());
+    out[start + 2..start + 4].copy_from_slice(&weight.to_be_bytes());
+    out[start + 4..start + 6].copy_from_slice(&sign.to_be_bytes());
+    out[start + 6..start + 8].copy_from_slice(&dscale.to_be_bytes());
+    Ok(())
+}
+
+/// PostgreSQL `bit`/`varbit` payload (i32 bit count, then the bits left-aligned)
+/// → `ceil(n/8)` big-endian bytes, right-aligned, appended to `out`.
+pub(crate) fn bits_from_pg(b: &[u8], out: &mut Vec<u8>) -> Result<(), &'static str> {
+    const BAD: &str = "malformed binary bit string";
+    let head: [u8; 4] = b.get(..4).and_then(|h| h.try_into().ok()).ok_or(BAD)?;
+    let nbits = usize::try_from(i32::from_be_bytes(head)).map_err(|_| BAD)?;
+    let bytes = &b[4..];
+    if bytes.len() != nbits.div_ceil(8) {
+        return Err(BAD);
+    }
+    let shift = (8 - nbits % 8) % 8;
+    if shift == 0 {
+        out.extend_from_slice(bytes);
+        return Ok(());
+    }
+    let mut carry = 0u8;
+    for &byte in bytes {
+        out.push((byte >> shift) | (carry << (8 - shift)));
+        carry = byte;
+    }
+    Ok(())
+}
+
+/// Right-aligned big-endian bytes → PostgreSQL bit payload of `nbits` bits
+/// (for `varbit`, pass `None`: the length becomes the value's significant bits,
+/// since the conventions do not carry a varying length's leading zeros).
+pub(crate) fn bits_to_pg(
+    value: &[u8],
+    nbits: Option<usize>,
+    out: &mut Vec<u8>,
+) -> Result<(), String> {
+    let first = value.iter().position(|&b| b != 0).unwrap_or(value.len());
+    let significant = value[first..].first().map_or(0, |&b| {
+        (value.len() - first - 1) * 8 + (8 - usize::try_from(b.leading_zeros()).unwrap_or(0))
+    });
+    let nbits = nbits.unwrap_or(significant);
+    if significant > nbits {
+        return Err(format!(
+            "a value of {significant} bits does not fit in bit({nbits})"
+        ));
+    }
+    let count = i32::try_from(nbits).map_err(|_| format!("bit({nbits}) is too long"))?;
+    out.extend_from_slice(&count.to_be_bytes());
+    let nbytes = nbits.div_ceil(8);
+    let shift = (8 - nbits % 8) % 8;
+    let src = &value[first..];
+    // The value right-aligned in `nbytes` bytes, then shifted left by `shift` bits.
+    let at = |i: usize| -> u8 {
+        let pad = nbytes - src.len();
+        if i < pad {
+            0
+        } else {
+            src.get(i - pad).copied().unwrap_or(0)
+        }
+    };
+    for i in 0..nbytes {
+        let hi = if shift == 0 { at(i) } else { at(i) << shift };
+        let lo = if shift == 0 || i + 1 >= nbytes {
+            0
+        } else {
+            at(i + 1) >> (8 - shift)
+        };
+        out.push(hi | lo);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+#[path = "codec_tests.rs"]
+mod tests;

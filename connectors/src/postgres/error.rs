@@ -1,0 +1,88 @@
+//! Turns tokio-postgres errors into [`ConnectorError`]s: connect-time failures
+//! become `Unreachable` / `Auth` / `NotFound`, everything else `Server` with the
+//! SQLSTATE in `code` so the engine can tell constraint violations apart.
+//!
+//! tokio-postgres never puts the password into its messages, and neither do we.
+
+use crate::{ConnectorError, Endpoint};
+use tokio_postgres::error::SqlState;
+
+/// Dialect name used in every error this connector raises.
+pub(crate) const DIALECT: &str = "postgres";
+
+/// The server's message with its DETAIL and HINT, or the driver's own text.
+fn describe(e: &tokio_postgres::Error) -> (String, Option<String>) {
+    match e.as_db_error() {
+        Some(db) => {
+            let mut text = db.message().to_string();
+            if let Some(detail) = db.detail() {
+                text.push_str(" (");
+                text.push_str(detail);
+                text.push(')');
+            }
+            if let Some(hint) = db.hint() {
+                text.push_str("; hint: ");
+                text.push_str(hint);
+            }
+            (text, Some(db.code().code().to_string()))
+        }
+        None => (e.to_string(), None),
+    }
+}
+
+/// A failed statement: `context` says what ferry was doing and names the object.
+pub(crate) fn server(context: impl Into<String>, e: &tokio_postgres::Error) -> ConnectorError {
+    let (detail, code) = describe(e);
+    ConnectorError::Server {
+        dialect: DIALECT,
+        context: context.into(),
+        detail,
+        code,
+    }
+}
+
+/// A failed connection attempt, classified by SQLSTATE. Errors without a
+/// SQLSTATE never reached a server that could answer: the endpoint is unreachable.
+pub(crate) fn connect(endpoint: &Endpoint, e: &tokio_postgres::Error) -> ConnectorError {
+    let (detail, code) = describe(e);
+    let Some(state) = e.as_db_error().map(|db| db.code().clone()) else {
+        return ConnectorError::Unreachable {
+            dialect: DIALECT,
+            endpoint: endpoint.location(),
+            detail,
+        };
+    };
+    if state == SqlState::INVALID_PASSWORD || state == SqlState::INVALID_AUTHORIZATION_SPECIFICATION
+    {
+        ConnectorError::Auth {
+            dialect: DIALECT,
+            endpoint: endpoint.location(),
+            user: endpoint.user.clone(),
+            password_env: Endpoint::password_env(endpoint.dialect),
+            detail,
+        }
+    } else if state == SqlState::INVALID_CATALOG_NAME {
+        ConnectorError::NotFound {
+            what: "database",
+            name: endpoint.database.clone(),
+            endpoint: endpoint.location(),
+            hint: ", or create the database first".to_string(),
+        }
+    } else {
+        ConnectorError::Server {
+            dialect: DIALECT,
+            context: format!("connecting to {endpoint}"),
+            detail,
+            code,
+        }
+    }
+}
+
+/// A value that cannot be decoded or encoded.
+pub(crate) fn data(table: &str, column: &str, detail: impl Into<String>) -> ConnectorError {
+    ConnectorError::Data {
+        table: table.to_string(),
+        column: column.to_string(),
+        detail: detail.into(),
+    }
+}

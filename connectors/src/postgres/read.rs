@@ -1,0 +1,301 @@
+//! The source side: [`PgSource`] streams a table with
+//! `COPY (SELECT ...) TO STDOUT (FORMAT binary)` and turns the byte stream into
+//! Arrow batches.
+//!
+//! ```text
+//! CopyOutStream chunks ─▶ CopyParser (one reused buffer + field table per batch)
+//!                          └─ every batch_rows rows / batch_bytes ─▶ decode.rs, column by column ─▶ RecordBatch ─▶ channel
+//! ```
+
+use super::catalog;
+use super::conn::{self, Pool};
+use super::decode::{self, Cells, Decoder};
+use super::error::{self as pgerr, DIALECT};
+use crate::{BatchSender, ConnectorError, Endpoint, ReadOptions, Result, Source};
+use arrow_array::{RecordBatch, RecordBatchOptions};
+use async_trait::async_trait;
+use ferry_schema::{ident, Dialect, Schema, Table};
+use futures_util::StreamExt;
+use tokio_postgres::{IsolationLevel, NoTls};
+
+/// Sessions a source opens at most (tables read concurrently).
+const SOURCE_SESSIONS: usize = 16;
+/// `PGCOPY\n\xff\r\n\0`: the binary COPY signature.
+const SIGNATURE: &[u8; 11] = b"PGCOPY\n\xff\r\n\0";
+
+/// A PostgreSQL database read as a ferry source (one schema of it).
+pub struct PgSource {
+    pool: Pool,
+}
+
+impl PgSource {
+    /// Connects to `endpoint` and checks that its schema (`?schema=`, default
+    /// `public`) exists.
+    pub async fn connect(endpoint: &Endpoint) -> Result<PgSource> {
+        let client = conn::connect(endpoint).await?;
+        conn::check_schema(&client, endpoint).await?;
+        Ok(PgSource {
+            pool: Pool::new(endpoint, client, SOURCE_SESSIONS),
+        })
+    }
+
+    fn qualified(&self, table: &str) -> String {
+        ident::quote_qualified(Dialect::Postgres, self.pool.endpoint().namespace(), table)
+    }
+}
+
+#[async_trait]
+impl Source for PgSource {
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
+    }
+
+    async fn introspect(&self) -> Result<Schema> {
+        let client = self.pool.get().await?;
+        catalog::introspect(&client, self.pool.endpoint().namespace()).await
+    }
+
+    async fn read_table(
+        &self,
+        table: &Table,
+        options: ReadOptions,
+        out: BatchSender,
+    ) -> Result<u64> {
+        let decoders = table
+            .copied_columns()
+            .map(|c| Decoder::for_column(&table.name, c))
+            .collect::<Result<Vec<_>>>()?;
+        let schema = table.arrow_schema();
+        let columns: Vec<String> = table
+            .copied_columns()
+            .map(|c| ident::quote(Dialect::Postgres, &c.name))
+            .collect();
+        let sql = format!(
+            "COPY (SELECT {} FROM {}) TO STDOUT (FORMAT binary)",
+            columns.join(", "),
+            self.qualified(&table.name)
+        );
+        let ctx = || format!("reading table {}", table.name);
+        let mut client = self.pool.get().await?;
+        let cancel = client.cancel_token();
+        // One snapshot for the whole table, and a guarantee that ferry never writes to its source.
+        let tx = client
+            .build_transaction()
+            .isolation_level(IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .await
+            .map_err(|e| pgerr::server(ctx(), &e))?;
+        let stream = tx
+            .copy_out(sql.as_str())
+            .await
+            .map_err(|e| pgerr::server(ctx(), &e))?;
+        futures_util::pin_mut!(stream);
+        let mut parser = CopyParser::new(decoders.len());
+        let mut total = 0u64;
+        let batch_rows = options.batch_rows.max(1);
+        let mut ended = false;
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| pgerr::server(ctx(), &e))?;
+            if ended {
+                continue;
+            }
+            parser.buf.extend_from_slice(&chunk);
+            loop {
+                let step = parser
+                    .step()
+                    .map_err(|d| pgerr::data(&table.name, "(row)", d))?;
+                let full = parser.rows >= batch_rows || parser.pos >= options.batch_bytes;
+                if step == Step::End {
+                    ended = true;
+                }
+                if parser.rows > 0 && (full || step == Step::End) {
+                    let rows = parser.rows;
+                    let arrays = decoders
+                        .iter()
+                        .enumerate()
+                        .map(|(c, d)| {
+                            decode::column(d, &parser.buf, parser.column(c), &table.name, total)
+                        })
+                        .collect::<Result<Vec<_>>>()?;
+                    let batch = RecordBatch::try_new_with_options(
+                        schema.clone(),
+                        arrays,
+                        &RecordBatchOptions::new().with_row_count(Some(rows)),
+                    )
+                    .map_err(|e| pgerr::data(&table.name, "(batch)", e.to_string()))?;
+                    parser.compact();
+                    total += u64::try_from(rows).unwrap_or(u64::MAX);
+                    if out.send(batch).await.is_err() {
+                        // The consumer stopped (another stage failed): end the COPY
+                        // server-side instead of streaming the rest of the table.
+                        let _ = cancel.cancel_query(NoTls).await;
+                        return Ok(total);
+                    }
+                }
+                if step != Step::Row {
+                    break;
+                }
+            }
+        }
+        if !ended {
+            return Err(pgerr::data(
+                &table.name,
+                "(row)",
+                "the COPY stream ended without its trailer",
+            ));
+        }
+        tx.commit().await.map_err(|e| pgerr::server(ctx(), &e))?;
+        Ok(total)
+    }
+
+    async fn count_rows(&self, table: &str) -> Result<u64> {
+        let client = self.pool.get().await?;
+        count_rows(&client, &self.qualified(table), table).await
+    }
+}
+
+/// `SELECT count(*)` of a quoted, qualified table.
+pub(crate) async fn count_rows(
+    client: &tokio_postgres::Client,
+    qualified: &str,
+    table: &str,
+) -> Result<u64> {
+    let row = client
+        .query_one(&format!("SELECT count(*) FROM {qualified}"), &[])
+        .await
+        .map_err(|e| pgerr::server(format!("counting the rows of {table}"), &e))?;
+    let n: i64 = row.get(0);
+    u64::try_from(n).map_err(|_| ConnectorError::Server {
+        dialect: DIALECT,
+        context: format!("counting the rows of {table}"),
+        detail: format!("count(*) returned {n}"),
+        code: None,
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    /// A whole tuple was parsed.
+    Row,
+    /// The buffer ends inside a tuple (or the header): feed more bytes.
+    More,
+    /// The trailer (-1 field count) was reached.
+    End,
+}
+
+/// Incremental parser of the binary COPY stream. Bytes of the current batch stay
+/// in one buffer; `fields` records each field's (offset, length) row by row, so a
+/// column's cells are `fields[c], fields[c + n], ...` and decoding reads them in place.
+struct CopyParser {
+    buf: Vec<u8>,
+    pos: usize,
+    header_done: bool,
+    ncols: usize,
+    fields: Vec<(usize, i32)>,
+    rows: usize,
+    /// Buffer length below which the pending tuple cannot be complete: avoids
+    /// re-parsing a large row on every chunk that carries part of it.
+    need: usize,
+}
+
+impl CopyParser {
+    fn new(ncols: usize) -> CopyParser {
+        CopyParser {
+            buf: Vec::new(),
+            pos: 0,
+            header_done: false,
+            ncols,
+            fields: Vec::new(),
+            rows: 0,
+            need: 0,
+        }
+    }
+
+    fn i32_at(&self, at: usize) -> Option<i32> {
+        let b = self.buf.get(at..at + 4)?;
+        Some(i32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+    }
+
+    fn step(&mut self) -> Result<Step, String> {
+        if self.buf.len() < self.need {
+            return Ok(Step::More);
+        }
+        if !self.header_done {
+            let Some(ext) = self.i32_at(15) else {
+                return Ok(Step::More);
+            };
+            if self.buf[..11] != SIGNATURE[..] {
+                return Err("the COPY stream does not start with the binary signature".into());
+            }
+            let flags = self.i32_at(11).unwrap_or(0);
+            if flags & (1 << 16) != 0 {
+                return Err("the COPY stream carries OIDs, which ferry does not request".into());
+            }
+            let end =
+                19 + usize::try_from(ext).map_err(|_| "negative COPY header extension length")?;
+            if self.buf.len() < end {
+                self.need = end;
+                return Ok(Step::More);
+            }
+            self.pos = end;
+            self.header_done = true;
+        }
+        let Some(b) = self.buf.get(self.pos..self.pos + 2) else {
+            return Ok(Step::More);
+        };
+        let count = i16::from_be_bytes([b[0], b[1]]);
+        if count == -1 {
+            return Ok(Step::End);
+        }
+        if usize::try_from(count).ok() != Some(self.ncols) {
+            return Err(format!(
+                "a row has {count} fields where {} columns were selected",
+                self.ncols
+            ));
+        }
+        let mark = self.fields.len();
+        let mut p = self.pos + 2;
+        for _ in 0..self.ncols {
+            let Some(len) = self.i32_at(p) else {
+                self.need = p + 4;
+                self.fields.truncate(mark);
+                return Ok(Step::More);
+            };
+            p += 4;
+            if len == -1 {
+                self.fields.push((p, -1));
+                continue;
+            }
+            let n = usize::try_from(len).map_err(|_| format!("invalid field length {len}"))?;
+            if self.buf.len() < p + n {
+                self.need = p + n;
+                self.fields.truncate(mark);
+                return Ok(Step::More);
+            }
+            self.fields.push((p, len));
+            p += n;
+        }
+        self.pos = p;
+        self.rows += 1;
+        Ok(Step::Row)
+    }
+
+    /// Cells of column `c` of the parsed rows.
+    fn column(&self, c: usize) -> Cells<'_> {
+        Cells {
+            fields: &self.fields,
+            column: c,
+            stride: self.ncols,
+        }
+    }
+
+    /// Drops the bytes of the batch just emitted, keeping a partial tuple.
+    fn compact(&mut self) {
+        self.buf.drain(..self.pos);
+        self.pos = 0;
+        self.need = 0;
+        self.fields.clear();
+        self.rows = 0;
+    }
+}

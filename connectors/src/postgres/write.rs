@@ -1,0 +1,304 @@
+//! The target side: [`PgTarget`] runs DDL and loads tables with
+//! `COPY ... FROM STDIN (FORMAT binary)`.
+//!
+//! ```text
+//! RecordBatch ─▶ encode.rs, column by column into reused ColumnBufs
+//!             ─▶ rows interleaved into one COPY buffer ─▶ CopyInSink (one COPY, one transaction per table)
+//! ```
+
+use super::conn::{self, Pool};
+use super::encode::{self, ColumnBuf, PgKind};
+use super::error::{self as pgerr, DIALECT};
+use super::read::count_rows;
+use crate::{BatchReceiver, ConnectorError, Endpoint, LoadMethod, Result, Target, WriteStats};
+use async_trait::async_trait;
+use bytes::{BufMut, Bytes, BytesMut};
+use ferry_schema::{ident, Dialect, Table};
+use futures_util::SinkExt;
+use tokio_postgres::SimpleQueryMessage;
+
+/// Binary COPY header: signature, flags (no OIDs), no extension.
+const HEADER: &[u8; 19] = b"PGCOPY\n\xff\r\n\0\0\0\0\0\0\0\0\0";
+
+/// A PostgreSQL database written as a ferry target (one schema of it).
+pub struct PgTarget {
+    pool: Pool,
+}
+
+impl PgTarget {
+    /// Connects to `endpoint` with room for `jobs` concurrent table loads. A
+    /// missing target schema is created (`CREATE SCHEMA IF NOT EXISTS`).
+    pub async fn connect(endpoint: &Endpoint, jobs: usize) -> Result<PgTarget> {
+        let client = conn::connect(endpoint).await?;
+        conn::ensure_schema(&client, endpoint).await?;
+        Ok(PgTarget {
+            pool: Pool::new(endpoint, client, jobs.max(1)),
+        })
+    }
+
+    fn qualified(&self, table: &str) -> String {
+        ident::quote_qualified(Dialect::Postgres, self.pool.endpoint().namespace(), table)
+    }
+
+    /// Each copied column's binary format, from the target table's actual column types.
+    async fn column_kinds(
+        &self,
+        client: &tokio_postgres::Client,
+        table: &Table,
+    ) -> Result<Vec<PgKind>> {
+        let rows = client
+            .query(
+                include_str!("sql/target_columns.sql"),
+                &[&self.qualified(&table.name)],
+            )
+            .await
+            .map_err(|e| {
+                pgerr::server(
+                    format!("reading the columns of target table {}", table.name),
+                    &e,
+                )
+            })?;
+        let not_found = |what: &'static str, name: &str| ConnectorError::NotFound {
+            what,
+            name: name.to_string(),
+            endpoint: format!("{}", self.pool.endpoint()),
+            hint: "; create the tables (ferry's DDL stage) before loading them".to_string(),
+        };
+        if rows.is_empty() {
+            return Err(not_found("table", &table.name));
+        }
+        table
+            .copied_columns()
+            .map(|c| {
+                let row = rows
+                    .iter()
+                    .find(|r| r.get::<_, String>(0) == c.name)
+                    .ok_or_else(|| not_found("column", &format!("{}.{}", table.name, c.name)))?;
+                let (typname, typtype, typmod): (String, String, i32) =
+                    (row.get(1), row.get(2), row.get(3));
+                let arrow = c.logical_type.arrow_type();
+                match PgKind::of(&typname, &typtype, typmod) {
+                    Some(kind) if kind.accepts(&arrow) => Ok(kind),
+                    _ => Err(encode::unsupported(
+                        &table.name,
+                        &c.name,
+                        format!("{typname} (loading Arrow {arrow})"),
+                    )),
+                }
+            })
+            .collect()
+    }
+}
+
+#[async_trait]
+impl Target for PgTarget {
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
+    }
+
+    async fn existing_tables(&self) -> Result<Vec<String>> {
+        let client = self.pool.get().await?;
+        let schema = self.pool.endpoint().namespace();
+        let rows = client
+            .query(include_str!("sql/existing_tables.sql"), &[&schema])
+            .await
+            .map_err(|e| pgerr::server(format!("listing the tables of schema {schema:?}"), &e))?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
+    }
+
+    async fn execute(&self, context: &str, statements: &[String]) -> Result<()> {
+        let client = self.pool.get().await?;
+        for statement in statements {
+            if let Err(e) = client.batch_execute(statement).await {
+                let mut err = pgerr::server(context, &e);
+                if let ConnectorError::Server { detail, .. } = &mut err {
+                    detail.push_str(" — in statement: ");
+                    detail.push_str(statement);
+                }
+                return Err(err);
+            }
+        }
+        Ok(())
+    }
+
+    async fn write_table(&self, table: &Table, mut batches: BatchReceiver) -> Result<WriteStats> {
+        let ctx = || format!("loading table {}", table.name);
+        let mut client = self.pool.get().await?;
+        let kinds = self.column_kinds(&client, table).await?;
+        let names: Vec<&str> = table.copied_columns().map(|c| c.name.as_str()).collect();
+        let quoted: Vec<String> = names
+            .iter()
+            .map(|n| ident::quote(Dialect::Postgres, n))
+            .collect();
+        let sql = format!(
+            "COPY {} ({}) FROM STDIN (FORMAT binary)",
+            self.qualified(&table.name),
+            quoted.join(", ")
+        );
+        let field_count = i16::try_from(kinds.len()).map_err(|_| {
+            pgerr::data(
+                &table.name,
+                "(all)",
+                "more columns than a COPY row can carry",
+            )
+        })?;
+        let tx = client
+            .transaction()
+            .await
+            .map_err(|e| pgerr::server(ctx(), &e))?;
+        // The load is one transaction and is verified afterwards: losing it in a crash
+        // means re-running it, so waiting for the WAL flush buys nothing.
+        tx.batch_execute("SET LOCAL synchronous_commit = off")
+            .await
+            .map_err(|e| pgerr::server(ctx(), &e))?;
+        let sink = tx
+            .copy_in::<_, Bytes>(sql.as_str())
+            .await
+            .map_err(|e| pgerr::server(ctx(), &e))?;
+        futures_util::pin_mut!(sink);
+        let mut stats = WriteStats::default();
+        let mut bufs: Vec<ColumnBuf> = kinds.iter().map(|_| ColumnBuf::default()).collect();
+        let mut out = BytesMut::with_capacity(1 << 20);
+        out.extend_from_slice(HEADER);
+        while let Some(batch) = batches.recv().await {
+            if batch.num_columns() != kinds.len() {
+                return Err(pgerr::data(
+                    &table.name,
+                    "(all)",
+                    format!(
+                        "a batch has {} columns where {} were expected",
+                        batch.num_columns(),
+                        kinds.len()
+                    ),
+                ));
+            }
+            for (c, (kind, buf)) in kinds.iter().zip(bufs.iter_mut()).enumerate() {
+                encode::column(batch.column(c), *kind, buf).map_err(|(row, why)| {
+                    let n = stats.rows + u64::try_from(row).unwrap_or(0) + 1;
+                    pgerr::data(&table.name, names[c], format!("row {n}: {why}"))
+                })?;
+            }
+            interleave(&bufs, batch.num_rows(), field_count, &mut out);
+            stats.rows += u64::try_from(batch.num_rows()).unwrap_or(u64::MAX);
+            stats.bytes += u64::try_from(out.len()).unwrap_or(u64::MAX);
+            sink.send(out.split().freeze())
+                .await
+                .map_err(|e| pgerr::server(ctx(), &e))?;
+        }
+        out.put_i16(-1);
+        stats.bytes += u64::try_from(out.len()).unwrap_or(u64::MAX);
+        sink.send(out.split().freeze())
+            .await
+            .map_err(|e| pgerr::server(ctx(), &e))?;
+        let loaded = sink.finish().await.map_err(|e| pgerr::server(ctx(), &e))?;
+        tx.commit().await.map_err(|e| pgerr::server(ctx(), &e))?;
+        if loaded != stats.rows {
+            return Err(ConnectorError::Server {
+                dialect: DIALECT,
+                context: ctx(),
+                detail: format!("COPY reported {loaded} rows where {} were sent", stats.rows),
+                code: None,
+            });
+        }
+        Ok(stats)
+    }
+
+    fn load_method(&self) -> LoadMethod {
+        LoadMethod::PgBinaryCopy
+    }
+
+    async fn query_u64(&self, sql: &str) -> Result<u64> {
+        let client = self.pool.get().await?;
+        let ctx = || format!("running the check query {sql}");
+        // The simple protocol returns every column as text, so any integer or
+        // numeric result type reads the same way.
+        let messages = client
+            .simple_query(sql)
+            .await
+            .map_err(|e| pgerr::server(ctx(), &e))?;
+        let value = messages.iter().find_map(|m| match m {
+            SimpleQueryMessage::Row(row) => Some(row.try_get(0).ok().flatten()),
+            _ => None,
+        });
+        let bad = |detail: String| ConnectorError::Server {
+            dialect: DIALECT,
+            context: ctx(),
+            detail,
+            code: None,
+        };
+        match value {
+            None => Err(bad("the query returned no row".to_string())),
+            // max() over no rows.
+            Some(None) => Ok(0),
+            Some(Some(text)) => {
+                let int = text.split_once('.').map_or(text, |(i, f)| {
+                    if f.bytes().all(|b| b == b'0') {
+                        i
+                    } else {
+                        text
+                    }
+                });
+                int.parse::<u64>()
+                    .map_err(|_| bad(format!("the result {text:?} is not a non-negative integer")))
+            }
+        }
+    }
+
+    async fn count_rows(&self, table: &str) -> Result<u64> {
+        let client = self.pool.get().await?;
+        count_rows(&client, &self.qualified(table), table).await
+    }
+
+    async fn reset_identity(&self, table: &Table) -> Result<()> {
+        let Some(column) = table.identity_column() else {
+            return Ok(());
+        };
+        let client = self.pool.get().await?;
+        let ctx = || {
+            format!(
+                "moving the identity sequence of {}.{} past the copied rows",
+                table.name, column.name
+            )
+        };
+        let qualified = self.qualified(&table.name);
+        let sequence: Option<String> = client
+            .query_one(
+                include_str!("sql/reset_identity.sql"),
+                &[&qualified, &column.name],
+            )
+            .await
+            .map_err(|e| pgerr::server(ctx(), &e))?
+            .get(0);
+        let Some(sequence) = sequence else {
+            return Ok(());
+        };
+        let sql = format!(
+            "SELECT setval($1::regclass, COALESCE(max({}), 0) + 1, false) FROM {qualified}",
+            ident::quote(Dialect::Postgres, &column.name)
+        );
+        client
+            .query_one(sql.as_str(), &[&sequence])
+            .await
+            .map_err(|e| pgerr::server(ctx(), &e))?;
+        Ok(())
+    }
+}
+
+/// Appends the batch's rows in COPY binary form: per row the field count, then
+/// per field its length (-1 = NULL) and bytes, taken from each column's buffer in turn.
+fn interleave(bufs: &[ColumnBuf], rows: usize, field_count: i16, out: &mut BytesMut) {
+    let data: usize = bufs.iter().map(|b| b.data.len() + 4 * b.lens.len()).sum();
+    out.reserve(data + 2 * rows);
+    let mut cursors = vec![0usize; bufs.len()];
+    for row in 0..rows {
+        out.put_i16(field_count);
+        for (buf, at) in bufs.iter().zip(cursors.iter_mut()) {
+            let len = buf.lens.get(row).copied().unwrap_or(-1);
+            out.put_i32(len);
+            if let Ok(n) = usize::try_from(len) {
+                out.extend_from_slice(&buf.data[*at..*at + n]);
+                *at += n;
+            }
+        }
+    }
+}
