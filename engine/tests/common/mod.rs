@@ -37,6 +37,31 @@ pub async fn run(source: &str, target: &str) -> Report {
 
 /// Every row of `table` at `url`, each value rendered canonically, rows sorted.
 pub async fn table_rows(url: &str, table: &str) -> Vec<Vec<String>> {
+    table_rows_as(url, table, None).await
+}
+
+/// The Arrow types of `table`'s copied columns at `url`, as ferry reads them.
+pub async fn arrow_types(url: &str, table: &str) -> Vec<DataType> {
+    let source = open_source(&Endpoint::parse(url).unwrap()).await.unwrap();
+    let schema = source.introspect().await.unwrap();
+    let t = schema
+        .table(table)
+        .unwrap_or_else(|| panic!("table {table} missing at {url}"));
+    t.arrow_schema()
+        .fields()
+        .iter()
+        .map(|f| f.data_type().clone())
+        .collect()
+}
+
+/// Like [`table_rows`], with each column first cast (by ferry's own casts) to
+/// the given Arrow type, so a source can be compared with a target whose
+/// mapping changed a type.
+pub async fn table_rows_as(
+    url: &str,
+    table: &str,
+    types: Option<Vec<DataType>>,
+) -> Vec<Vec<String>> {
     let source = open_source(&Endpoint::parse(url).unwrap()).await.unwrap();
     let schema = source.introspect().await.unwrap();
     let t = schema
@@ -48,6 +73,32 @@ pub async fn table_rows(url: &str, table: &str) -> Vec<Vec<String>> {
         tokio::spawn(async move { source.read_table(&t, ReadOptions::default(), tx).await });
     let mut rows = Vec::new();
     while let Some(batch) = rx.recv().await {
+        let batch = match &types {
+            Some(types) => {
+                let columns = batch
+                    .columns()
+                    .iter()
+                    .zip(types)
+                    .map(|(a, t)| {
+                        ferry_engine::cast::cast_array(a, t)
+                            .unwrap_or_else(|e| panic!("cast {} -> {t}: {e:?}", a.data_type()))
+                    })
+                    .collect::<Vec<_>>();
+                let fields: Vec<arrow_schema::Field> = columns
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| {
+                        arrow_schema::Field::new(format!("c{i}"), c.data_type().clone(), true)
+                    })
+                    .collect();
+                RecordBatch::try_new(
+                    std::sync::Arc::new(arrow_schema::Schema::new(fields)),
+                    columns,
+                )
+                .unwrap()
+            }
+            None => batch,
+        };
         append_rows(&batch, &mut rows);
     }
     reader.await.unwrap().unwrap();
