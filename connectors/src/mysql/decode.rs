@@ -18,6 +18,7 @@ use arrow_array::types::{
     UInt8Type,
 };
 use arrow_array::{ArrayRef, RecordBatch};
+use arrow_schema::SchemaRef;
 use ferry_schema::{LogicalType, Table};
 use std::sync::Arc;
 
@@ -144,37 +145,54 @@ pub fn decode_text_rows(
     rows: &[Vec<Option<&[u8]>>],
     first_row: u64,
 ) -> Result<RecordBatch> {
-    let decoders = decoders_for(table)?;
-    decode_batch(table, &decoders, rows, first_row)
+    TableDecoder::new(table)?.decode(rows, first_row)
 }
 
-/// One decoder per copied column of `table`, in order.
-pub(crate) fn decoders_for(table: &Table) -> Result<Vec<ColumnDecoder>> {
-    table
-        .copied_columns()
-        .map(|c| ColumnDecoder::for_type(&table.name, &c.name, &c.logical_type))
-        .collect()
+/// Everything decoding one table needs, resolved once before the first row:
+/// the Arrow schema, column names for errors, and one decoder per copied column.
+pub(crate) struct TableDecoder {
+    table: String,
+    columns: Vec<String>,
+    decoders: Vec<ColumnDecoder>,
+    schema: SchemaRef,
 }
 
-/// Decodes a batch of rows column by column.
-pub(crate) fn decode_batch<R: TextRow>(
-    table: &Table,
-    decoders: &[ColumnDecoder],
-    rows: &[R],
-    first_row: u64,
-) -> Result<RecordBatch> {
-    let schema = table.arrow_schema();
-    let mut arrays = Vec::with_capacity(decoders.len());
-    for (i, (decoder, column)) in decoders.iter().zip(table.copied_columns()).enumerate() {
-        let ctx = Ctx {
-            table: &table.name,
-            column: &column.name,
-            first_row,
-        };
-        arrays.push(decode_column(decoder, rows, i, &ctx)?);
+impl TableDecoder {
+    /// Resolves the decoders of `table`'s copied columns; refuses unsupported types.
+    pub(crate) fn new(table: &Table) -> Result<TableDecoder> {
+        let mut columns = Vec::new();
+        let mut decoders = Vec::new();
+        for c in table.copied_columns() {
+            decoders.push(ColumnDecoder::for_type(
+                &table.name,
+                &c.name,
+                &c.logical_type,
+            )?);
+            columns.push(c.name.clone());
+        }
+        Ok(TableDecoder {
+            table: table.name.clone(),
+            columns,
+            decoders,
+            schema: table.arrow_schema(),
+        })
     }
-    RecordBatch::try_new(schema, arrays)
-        .map_err(|e| data_error(&table.name, "*", format!("cannot assemble a batch: {e}")))
+
+    /// Decodes a batch of rows column by column. `first_row` is the 0-based
+    /// position of `rows[0]` in the table, for error messages.
+    pub(crate) fn decode<R: TextRow>(&self, rows: &[R], first_row: u64) -> Result<RecordBatch> {
+        let mut arrays = Vec::with_capacity(self.decoders.len());
+        for (i, (decoder, column)) in self.decoders.iter().zip(&self.columns).enumerate() {
+            let ctx = Ctx {
+                table: &self.table,
+                column,
+                first_row,
+            };
+            arrays.push(decode_column(decoder, rows, i, &ctx)?);
+        }
+        RecordBatch::try_new(self.schema.clone(), arrays)
+            .map_err(|e| data_error(&self.table, "*", format!("cannot assemble a batch: {e}")))
+    }
 }
 
 /// Names the value being decoded in errors.
@@ -188,7 +206,10 @@ impl Ctx<'_> {
     fn bad(&self, row: usize, what: &str, raw: &[u8]) -> ConnectorError {
         let position = self.first_row + u64::try_from(row).unwrap_or(u64::MAX) + 1;
         let shown = String::from_utf8_lossy(&raw[..raw.len().min(64)]);
-        let hint = if raw.starts_with(b"0000-00-00") || raw.windows(3).any(|w| w == b"-00") {
+        // Zero dates and partial dates (`2020-00-10`) are MySQL's, and common.
+        let zero_date = raw.len() >= 10
+            && (&raw[..4] == b"0000" || &raw[5..7] == b"00" || &raw[8..10] == b"00");
+        let hint = if zero_date && matches!(what, "date" | "date and time") {
             " MySQL's zero dates have no calendar value: fix the row (e.g. UPDATE ... SET col = NULL) or exclude the column."
         } else {
             " Fix the value on the source or exclude the column."

@@ -10,6 +10,7 @@
 //! rather than loaded as something else.
 
 use super::error::{data_error, DIALECT};
+use super::literal::{escape_load_data, escape_sql_string, hex_literal, push_uuid};
 use super::timefmt::{push_date, push_datetime, push_duration, push_year};
 use crate::{ConnectorError, Result};
 use arrow_array::cast::AsArray;
@@ -263,12 +264,6 @@ impl Col<'_> {
         });
     }
 
-    fn quote(&self, buf: &mut Vec<u8>) {
-        if self.format == Format::SqlLiteral {
-            buf.push(b'\'');
-        }
-    }
-
     fn bad(&self, row: usize, detail: &str) -> ConnectorError {
         data_error(
             self.table,
@@ -295,198 +290,170 @@ fn encode_column(
     buf: &mut ColumnBuf,
     col: &Col<'_>,
 ) -> Result<()> {
+    let wrong = || col.wrong_type(array);
+    let sql = col.format == Format::SqlLiteral;
     match enc {
         ColumnEncoder::Bool => {
-            let a = array
-                .as_boolean_opt()
-                .ok_or_else(|| col.wrong_type(array))?;
-            for r in 0..a.len() {
-                if a.is_null(r) {
-                    col.null(&mut buf.data);
-                } else {
-                    buf.data.push(if a.value(r) { b'1' } else { b'0' });
-                }
-                buf.ends.push(buf.data.len());
-            }
+            let a = array.as_boolean_opt().ok_or_else(wrong)?;
+            each(a, buf, col, |r, out| {
+                out.push(if a.value(r) { b'1' } else { b'0' });
+                Ok(())
+            })
         }
-        ColumnEncoder::I8 => display::<Int8Type>(array, buf, col)?,
-        ColumnEncoder::I16 => display::<Int16Type>(array, buf, col)?,
+        ColumnEncoder::I8 => display::<Int8Type>(array, buf, col),
+        ColumnEncoder::I16 => display::<Int16Type>(array, buf, col),
+        ColumnEncoder::I32 => display::<Int32Type>(array, buf, col),
+        ColumnEncoder::I64 => display::<Int64Type>(array, buf, col),
+        ColumnEncoder::U8 => display::<UInt8Type>(array, buf, col),
+        ColumnEncoder::U16 => display::<UInt16Type>(array, buf, col),
+        ColumnEncoder::U32 => display::<UInt32Type>(array, buf, col),
+        ColumnEncoder::U64 => display::<UInt64Type>(array, buf, col),
         ColumnEncoder::Year => {
-            let a = array
-                .as_primitive_opt::<Int16Type>()
-                .ok_or_else(|| col.wrong_type(array))?;
-            for r in 0..a.len() {
-                if a.is_null(r) {
-                    col.null(&mut buf.data);
-                } else {
-                    push_year(&mut buf.data, a.value(r));
-                }
-                buf.ends.push(buf.data.len());
-            }
+            let a = array.as_primitive_opt::<Int16Type>().ok_or_else(wrong)?;
+            each(a, buf, col, |r, out| {
+                push_year(out, a.value(r));
+                Ok(())
+            })
         }
-        ColumnEncoder::I32 => display::<Int32Type>(array, buf, col)?,
-        ColumnEncoder::I64 => display::<Int64Type>(array, buf, col)?,
-        ColumnEncoder::U8 => display::<UInt8Type>(array, buf, col)?,
-        ColumnEncoder::U16 => display::<UInt16Type>(array, buf, col)?,
-        ColumnEncoder::U32 => display::<UInt32Type>(array, buf, col)?,
-        ColumnEncoder::U64 => display::<UInt64Type>(array, buf, col)?,
+        // Floats print with `{:?}`: the shortest text that parses back to the same
+        // value, with an exponent for very large/small magnitudes (MySQL reads both).
         ColumnEncoder::F32 => {
-            let a = array
-                .as_primitive_opt::<Float32Type>()
-                .ok_or_else(|| col.wrong_type(array))?;
-            floats(
-                a.len(),
-                |r| a.is_null(r),
-                |r| f64::from(a.value(r)),
-                |r, out| write!(out, "{:?}", a.value(r)),
-                buf,
-                col,
-            )?;
+            let a = array.as_primitive_opt::<Float32Type>().ok_or_else(wrong)?;
+            each(a, buf, col, |r, out| {
+                finite(a.value(r).is_finite(), r, col, out, a.value(r))
+            })
         }
         ColumnEncoder::F64 => {
-            let a = array
-                .as_primitive_opt::<Float64Type>()
-                .ok_or_else(|| col.wrong_type(array))?;
-            floats(
-                a.len(),
-                |r| a.is_null(r),
-                |r| a.value(r),
-                |r, out| write!(out, "{:?}", a.value(r)),
-                buf,
-                col,
-            )?;
+            let a = array.as_primitive_opt::<Float64Type>().ok_or_else(wrong)?;
+            each(a, buf, col, |r, out| {
+                finite(a.value(r).is_finite(), r, col, out, a.value(r))
+            })
         }
         ColumnEncoder::Utf8 => {
-            let a = array
-                .as_string_opt::<i32>()
-                .ok_or_else(|| col.wrong_type(array))?;
+            let a = array.as_string_opt::<i32>().ok_or_else(wrong)?;
             buf.data.reserve(a.value_data().len() + a.len() * 2);
-            for r in 0..a.len() {
-                if a.is_null(r) {
-                    col.null(&mut buf.data);
+            each(a, buf, col, |r, out| {
+                let v = a.value(r).as_bytes();
+                if sql {
+                    escape_sql_string(v, out)
                 } else {
-                    match col.format {
-                        Format::LoadData => escape_load_data(a.value(r).as_bytes(), &mut buf.data),
-                        Format::SqlLiteral => {
-                            escape_sql_string(a.value(r).as_bytes(), &mut buf.data)
-                        }
-                    }
+                    escape_load_data(v, out)
                 }
-                buf.ends.push(buf.data.len());
-            }
+                Ok(())
+            })
         }
         ColumnEncoder::Binary => {
-            let a = array
-                .as_binary_opt::<i32>()
-                .ok_or_else(|| col.wrong_type(array))?;
-            for r in 0..a.len() {
-                if a.is_null(r) {
-                    col.null(&mut buf.data);
+            let a = array.as_binary_opt::<i32>().ok_or_else(wrong)?;
+            buf.data.reserve(a.value_data().len() + a.len() * 2);
+            each(a, buf, col, |r, out| {
+                if sql {
+                    hex_literal(a.value(r), out)
                 } else {
-                    match col.format {
-                        Format::LoadData => escape_load_data(a.value(r), &mut buf.data),
-                        Format::SqlLiteral => hex_literal(a.value(r), &mut buf.data),
-                    }
+                    escape_load_data(a.value(r), out)
                 }
-                buf.ends.push(buf.data.len());
-            }
+                Ok(())
+            })
         }
         ColumnEncoder::Bit => {
-            let a = array
-                .as_binary_opt::<i32>()
-                .ok_or_else(|| col.wrong_type(array))?;
-            for r in 0..a.len() {
-                if a.is_null(r) {
-                    col.null(&mut buf.data);
-                } else {
-                    let v = a.value(r);
-                    let start = v.iter().position(|&b| b != 0).unwrap_or(v.len());
-                    if v.len() - start > 8 {
-                        return Err(col.bad(
-                            r,
-                            "a bit string wider than 64 bits cannot be stored in MySQL BIT",
-                        ));
-                    }
-                    let n = v[start..]
-                        .iter()
-                        .fold(0u64, |acc, &b| (acc << 8) | u64::from(b));
-                    let _ = write!(buf.data, "{n}");
+            let a = array.as_binary_opt::<i32>().ok_or_else(wrong)?;
+            each(a, buf, col, |r, out| {
+                let v = a.value(r);
+                let start = v.iter().position(|&b| b != 0).unwrap_or(v.len());
+                if v.len() - start > 8 {
+                    return Err(col.bad(
+                        r,
+                        "a bit string wider than 64 bits cannot be stored in MySQL BIT",
+                    ));
                 }
-                buf.ends.push(buf.data.len());
-            }
+                let n = v[start..]
+                    .iter()
+                    .fold(0u64, |acc, &b| (acc << 8) | u64::from(b));
+                let _ = write!(out, "{n}");
+                Ok(())
+            })
         }
         ColumnEncoder::Date => {
-            let a = array
-                .as_primitive_opt::<Date32Type>()
-                .ok_or_else(|| col.wrong_type(array))?;
-            for r in 0..a.len() {
-                if a.is_null(r) {
-                    col.null(&mut buf.data);
-                } else {
-                    col.quote(&mut buf.data);
-                    if !push_date(&mut buf.data, i64::from(a.value(r))) {
-                        return Err(col.bad(
+            let a = array.as_primitive_opt::<Date32Type>().ok_or_else(wrong)?;
+            each(a, buf, col, |r, out| {
+                quoted(sql, out, |out| push_date(out, i64::from(a.value(r))))
+                    .then_some(())
+                    .ok_or_else(|| {
+                        col.bad(
                             r,
                             "the date lies outside years 0..9999, which MySQL cannot store",
-                        ));
-                    }
-                    col.quote(&mut buf.data);
-                }
-                buf.ends.push(buf.data.len());
-            }
+                        )
+                    })
+            })
         }
         ColumnEncoder::Timestamp => {
             let a = array
                 .as_primitive_opt::<TimestampMicrosecondType>()
-                .ok_or_else(|| col.wrong_type(array))?;
-            for r in 0..a.len() {
-                if a.is_null(r) {
-                    col.null(&mut buf.data);
-                } else {
-                    col.quote(&mut buf.data);
-                    if !push_datetime(&mut buf.data, a.value(r)) {
-                        return Err(col.bad(r, "the timestamp lies outside years 0..9999 (or is ±infinity), which MySQL cannot store"));
-                    }
-                    col.quote(&mut buf.data);
-                }
-                buf.ends.push(buf.data.len());
-            }
+                .ok_or_else(wrong)?;
+            each(a, buf, col, |r, out| {
+                quoted(sql, out, |out| push_datetime(out, a.value(r))).then_some(()).ok_or_else(|| {
+                    col.bad(r, "the timestamp lies outside years 0..9999 (or is ±infinity), which MySQL cannot store")
+                })
+            })
         }
         ColumnEncoder::Duration => {
             let a = array
                 .as_primitive_opt::<DurationMicrosecondType>()
-                .ok_or_else(|| col.wrong_type(array))?;
-            for r in 0..a.len() {
-                if a.is_null(r) {
-                    col.null(&mut buf.data);
-                } else {
-                    col.quote(&mut buf.data);
-                    push_duration(&mut buf.data, a.value(r));
-                    col.quote(&mut buf.data);
-                }
-                buf.ends.push(buf.data.len());
-            }
+                .ok_or_else(wrong)?;
+            each(a, buf, col, |r, out| {
+                quoted(sql, out, |out| {
+                    push_duration(out, a.value(r));
+                    true
+                });
+                Ok(())
+            })
         }
         ColumnEncoder::Uuid => {
-            let a = array
-                .as_fixed_size_binary_opt()
-                .ok_or_else(|| col.wrong_type(array))?;
-            for r in 0..a.len() {
-                if a.is_null(r) {
-                    col.null(&mut buf.data);
-                } else {
-                    col.quote(&mut buf.data);
-                    push_uuid(a.value(r), &mut buf.data);
-                    col.quote(&mut buf.data);
-                }
-                buf.ends.push(buf.data.len());
-            }
+            let a = array.as_fixed_size_binary_opt().ok_or_else(wrong)?;
+            each(a, buf, col, |r, out| {
+                quoted(sql, out, |out| {
+                    push_uuid(a.value(r), out);
+                    true
+                });
+                Ok(())
+            })
         }
+    }
+}
+
+/// The typed loop every column runs: NULLs spelled by the format, other values by
+/// `write` (a closure monomorphized per column type, so no per-cell dispatch).
+fn each(
+    array: &dyn Array,
+    buf: &mut ColumnBuf,
+    col: &Col<'_>,
+    mut write: impl FnMut(usize, &mut Vec<u8>) -> Result<()>,
+) -> Result<()> {
+    // The validity bitmap is fetched once; per row it is a plain bit test.
+    let nulls = array.nulls();
+    for r in 0..array.len() {
+        if nulls.is_some_and(|n| n.is_null(r)) {
+            col.null(&mut buf.data);
+        } else {
+            write(r, &mut buf.data)?;
+        }
+        buf.ends.push(buf.data.len());
     }
     Ok(())
 }
 
-/// The typed loop for integer columns: `Display` writes digits into the reused buffer.
+/// Runs `write` between single quotes when writing SQL literals.
+fn quoted(sql: bool, out: &mut Vec<u8>, write: impl FnOnce(&mut Vec<u8>) -> bool) -> bool {
+    if sql {
+        out.push(b'\'');
+    }
+    let ok = write(out);
+    if sql {
+        out.push(b'\'');
+    }
+    ok
+}
+
+/// Integer columns: `Display` writes digits straight into the reused buffer.
 fn display<T: ArrowPrimitiveType>(
     array: &dyn Array,
     buf: &mut ColumnBuf,
@@ -498,158 +465,26 @@ where
     let a = array
         .as_primitive_opt::<T>()
         .ok_or_else(|| col.wrong_type(array))?;
-    for r in 0..a.len() {
-        if a.is_null(r) {
-            col.null(&mut buf.data);
-        } else {
-            let _ = write!(buf.data, "{}", a.value(r));
-        }
-        buf.ends.push(buf.data.len());
-    }
-    Ok(())
+    each(a, buf, col, |r, out| {
+        let _ = write!(out, "{}", a.value(r));
+        Ok(())
+    })
 }
 
-/// Floats print with `{:?}`: the shortest text that parses back to the same value,
-/// with an exponent for very large/small magnitudes (MySQL reads both forms).
-fn floats(
-    len: usize,
-    is_null: impl Fn(usize) -> bool,
-    value: impl Fn(usize) -> f64,
-    print: impl Fn(usize, &mut Vec<u8>) -> std::io::Result<()>,
-    buf: &mut ColumnBuf,
+/// Writes a float, refusing NaN and ±Infinity, which MySQL cannot store.
+fn finite(
+    is_finite: bool,
+    r: usize,
     col: &Col<'_>,
+    out: &mut Vec<u8>,
+    v: impl std::fmt::Debug,
 ) -> Result<()> {
-    for r in 0..len {
-        if is_null(r) {
-            col.null(&mut buf.data);
-        } else {
-            if !value(r).is_finite() {
-                return Err(col.bad(r, "NaN and ±Infinity cannot be stored in MySQL; set them to NULL on the source or exclude the column"));
-            }
-            let _ = print(r, &mut buf.data);
-        }
-        buf.ends.push(buf.data.len());
+    if !is_finite {
+        return Err(col.bad(
+            r,
+            "NaN and ±Infinity cannot be stored in MySQL; set them to NULL on the source or exclude the column",
+        ));
     }
+    let _ = write!(out, "{v:?}");
     Ok(())
-}
-
-/// `LOAD DATA ... ESCAPED BY '\\'` field text: escapes the field and line terminators,
-/// the escape character itself, and NUL (so `\N` inside data is never read as NULL).
-pub(crate) fn escape_load_data(value: &[u8], out: &mut Vec<u8>) {
-    let mut start = 0;
-    for (i, &b) in value.iter().enumerate() {
-        let esc = match b {
-            b'\\' => b'\\',
-            b'\t' => b't',
-            b'\n' => b'n',
-            0 => b'0',
-            _ => continue,
-        };
-        out.extend_from_slice(&value[start..i]);
-        out.push(b'\\');
-        out.push(esc);
-        start = i + 1;
-    }
-    out.extend_from_slice(&value[start..]);
-}
-
-/// A single-quoted SQL string with backslash escapes (the session has no
-/// `NO_BACKSLASH_ESCAPES`).
-fn escape_sql_string(value: &[u8], out: &mut Vec<u8>) {
-    out.push(b'\'');
-    for &b in value {
-        match b {
-            b'\\' => out.extend_from_slice(b"\\\\"),
-            b'\'' => out.extend_from_slice(b"\\'"),
-            0 => out.extend_from_slice(b"\\0"),
-            b'\n' => out.extend_from_slice(b"\\n"),
-            b'\r' => out.extend_from_slice(b"\\r"),
-            0x1a => out.extend_from_slice(b"\\Z"),
-            _ => out.push(b),
-        }
-    }
-    out.push(b'\'');
-}
-
-const HEX: &[u8; 16] = b"0123456789abcdef";
-
-/// `X'0a1b'`: bytes as a hex literal, immune to any character set conversion.
-fn hex_literal(value: &[u8], out: &mut Vec<u8>) {
-    out.reserve(value.len() * 2 + 3);
-    out.extend_from_slice(b"X'");
-    for &b in value {
-        out.push(HEX[usize::from(b >> 4)]);
-        out.push(HEX[usize::from(b & 0xf)]);
-    }
-    out.push(b'\'');
-}
-
-/// Canonical 36-character UUID text (what MariaDB's UUID type accepts).
-fn push_uuid(bytes: &[u8], out: &mut Vec<u8>) {
-    for (i, &b) in bytes.iter().enumerate() {
-        if matches!(i, 4 | 6 | 8 | 10) {
-            out.push(b'-');
-        }
-        out.push(HEX[usize::from(b >> 4)]);
-        out.push(HEX[usize::from(b & 0xf)]);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use proptest::prelude::*;
-
-    /// What the server does with a field under `ESCAPED BY '\\'`.
-    fn unescape_load_data(field: &[u8]) -> Vec<u8> {
-        let mut out = Vec::new();
-        let mut it = field.iter();
-        while let Some(&b) = it.next() {
-            if b == b'\\' {
-                match it.next() {
-                    Some(b'0') => out.push(0),
-                    Some(b't') => out.push(b'\t'),
-                    Some(b'n') => out.push(b'\n'),
-                    Some(&c) => out.push(c),
-                    None => out.push(b'\\'),
-                }
-            } else {
-                out.push(b);
-            }
-        }
-        out
-    }
-
-    proptest! {
-        #[test]
-        fn load_data_escaping_round_trips(value in proptest::collection::vec(any::<u8>(), 0..200)) {
-            let mut field = Vec::new();
-            escape_load_data(&value, &mut field);
-            // A field never contains a bare separator, so lines split unambiguously...
-            prop_assert!(!field.contains(&b'\t') && !field.contains(&b'\n') && !field.contains(&0));
-            // ...is never read as NULL...
-            prop_assert_ne!(field.as_slice(), b"\\N".as_slice());
-            // ...and unescapes to the original bytes.
-            prop_assert_eq!(unescape_load_data(&field), value);
-        }
-    }
-
-    #[test]
-    fn uuid_and_hex_text() {
-        let mut out = Vec::new();
-        push_uuid(
-            &[
-                0x12, 0x3e, 0x45, 0x67, 0xe8, 0x9b, 0x12, 0xd3, 0xa4, 0x56, 0x42, 0x66, 0x14, 0x17,
-                0x40, 0,
-            ],
-            &mut out,
-        );
-        assert_eq!(out, b"123e4567-e89b-12d3-a456-426614174000");
-        out.clear();
-        hex_literal(&[0, 0xff, b'\''], &mut out);
-        assert_eq!(out, b"X'00ff27'");
-        out.clear();
-        escape_sql_string(b"a'b\\c\0", &mut out);
-        assert_eq!(out, b"'a\\'b\\\\c\\0'");
-    }
 }

@@ -7,7 +7,7 @@
 //!
 //! `conn` builds pools and session settings, `dialect` parses type and default
 //! spellings, `catalog` reads `information_schema`, `read`/`decode` stream tables
-//! out, `write`/`encode` load them in, `timefmt` converts date/time text, `error`
+//! out, `write`/`encode` load them in, `timefmt` converts date/time text, `literal` spells escaped values, `error`
 //! maps driver errors.
 
 mod catalog;
@@ -16,6 +16,7 @@ mod decode;
 mod dialect;
 mod encode;
 mod error;
+mod literal;
 mod read;
 mod timefmt;
 mod write;

@@ -11,7 +11,7 @@
 
 use super::catalog;
 use super::conn::{open_pool, Flavor};
-use super::decode::{decode_batch, decoders_for, TextRow};
+use super::decode::{TableDecoder, TextRow};
 use super::error::server_error;
 use crate::{BatchSender, Endpoint, ReadOptions, Result, Source};
 use async_trait::async_trait;
@@ -76,7 +76,7 @@ impl Source for MySqlSource {
         options: ReadOptions,
         out: BatchSender,
     ) -> Result<u64> {
-        let decoders = decoders_for(table)?;
+        let decoder = TableDecoder::new(table)?;
         let context = format!("reading table {}", table.name);
         let mut conn = self.conn(&context).await?;
         conn.query_drop("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
@@ -108,7 +108,7 @@ impl Source for MySqlSource {
                     }
                     continue;
                 }
-                let batch = decode_batch(table, &decoders, &rows, total)?;
+                let batch = decoder.decode(&rows, total)?;
                 total += u64::try_from(rows.len()).unwrap_or(u64::MAX);
                 rows.clear();
                 bytes = 0;
