@@ -273,7 +273,7 @@ impl Target for PgTarget {
             return Ok(());
         };
         let sql = format!(
-            "SELECT setval($1::regclass, COALESCE(max({}), 0) + 1, false) FROM {qualified}",
+            "SELECT setval($1::text::regclass, COALESCE(max({}), 0) + 1, false) FROM {qualified}",
             ident::quote(Dialect::Postgres, &column.name)
         );
         client
