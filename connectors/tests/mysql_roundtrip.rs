@@ -194,3 +194,30 @@ async fn empty_table_loads_nothing() {
     // Without an identity column reset_identity has nothing to do.
     target.reset_identity(&table).await.unwrap();
 }
+
+#[tokio::test]
+async fn reader_stops_quietly_when_the_receiver_is_gone() {
+    let db = MySqlDb::create("my_rt_stop").await;
+    db.execute("CREATE TABLE n (id INT PRIMARY KEY); INSERT INTO n SELECT seq FROM seq_1_to_5000")
+        .await;
+    let source = MySqlSource::connect(&Endpoint::parse(&db.url).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(source.count_rows("n").await.unwrap(), 5000);
+    let schema = source.introspect().await.unwrap();
+    let table = schema.table("n").unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::channel(1);
+    let options = ReadOptions {
+        batch_rows: 100,
+        batch_bytes: 1 << 20,
+    };
+    let reading = tokio::spawn({
+        let table = table.clone();
+        async move { source.read_table(&table, options, tx).await }
+    });
+    let first = rx.recv().await.unwrap();
+    assert_eq!(first.num_rows(), 100);
+    drop(rx);
+    let read = reading.await.unwrap().unwrap();
+    assert!(read < 5000, "stopped early after {read} rows");
+}
