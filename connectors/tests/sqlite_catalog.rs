@@ -1,5 +1,7 @@
 //! SQLite catalog introspection against the Chinook files and the type fixture.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use ferry_connectors::sqlite::SqliteSource;
 use ferry_connectors::{Endpoint, Source};
 use ferry_schema::{DefaultValue, Dialect, FkAction, Identity, IndexTarget, LogicalType, Schema};

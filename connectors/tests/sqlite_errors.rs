@@ -2,6 +2,8 @@
 //! is not a database, a value SQLite's dynamic typing let in, and a value the
 //! writer refuses to change.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use arrow_array::{Float64Array, RecordBatch};
 use ferry_connectors::sqlite::{SqliteSource, SqliteTarget};
 use ferry_connectors::{ConnectorError, Endpoint, ErrorKind, ReadOptions, Source, Target};

@@ -2,6 +2,8 @@
 //! `SqliteSource`, written by `SqliteTarget` into a fresh file whose tables are
 //! created from the source's own `CREATE TABLE` text, and compared row by row.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use ferry_connectors::sqlite::{SqliteSource, SqliteTarget};
 use ferry_connectors::{Endpoint, ReadOptions, Source, Target};
 use rusqlite::types::Value;

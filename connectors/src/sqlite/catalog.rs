@@ -295,7 +295,7 @@ fn read_indexes(conn: &Connection, table: &mut Table, text: Option<&TableText>) 
         if origin == "u" {
             let columns: Vec<String> = keys
                 .iter()
-                .map(|(_, _, name, _)| name.clone().unwrap_or_default())
+                .map(|k| k.name.clone().unwrap_or_default())
                 .collect();
             let lowered: Vec<String> = columns.iter().map(|c| c.to_lowercase()).collect();
             let name = text
@@ -305,7 +305,7 @@ fn read_indexes(conn: &Connection, table: &mut Table, text: Option<&TableText>) 
             table.uniques.push(UniqueConstraint { name, columns });
             continue;
         }
-        let needs_text = partial || keys.iter().any(|(_, cid, _, _)| *cid == -2);
+        let needs_text = partial || keys.iter().any(|k| k.cid == -2);
         let parsed: Option<IndexText> = sql.as_deref().and_then(ddl_text::parse_index);
         let unparsed = || ConnectorError::UnsupportedType {
             dialect: DIALECT,
@@ -318,7 +318,13 @@ fn read_indexes(conn: &Connection, table: &mut Table, text: Option<&TableText>) 
             return Err(unparsed());
         }
         let mut parts = Vec::with_capacity(keys.len());
-        for (seqno, cid, name, descending) in keys {
+        for KeyPart {
+            seqno,
+            cid,
+            name,
+            descending,
+        } in keys
+        {
             let target = match name {
                 Some(column) if cid >= 0 => IndexTarget::Column(column),
                 _ => {
@@ -350,14 +356,26 @@ fn read_indexes(conn: &Connection, table: &mut Table, text: Option<&TableText>) 
     Ok(())
 }
 
-/// (seqno, cid, column name, descending) of each key part.
-fn read_index_keys(
-    conn: &Connection,
-    index: &str,
-) -> rusqlite::Result<Vec<(i64, i64, Option<String>, bool)>> {
+/// One row of `pragma_index_xinfo` for a key column.
+struct KeyPart {
+    /// Position in the key.
+    seqno: i64,
+    /// Table column number; -2 for an expression, -1 for the rowid.
+    cid: i64,
+    /// Column name (NULL for expressions).
+    name: Option<String>,
+    descending: bool,
+}
+
+fn read_index_keys(conn: &Connection, index: &str) -> rusqlite::Result<Vec<KeyPart>> {
     let mut stmt = conn.prepare_cached(INDEX_KEYS_SQL)?;
     let rows = stmt.query_map(params![index], |r| {
-        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get::<_, i64>(3)? != 0))
+        Ok(KeyPart {
+            seqno: r.get(0)?,
+            cid: r.get(1)?,
+            name: r.get(2)?,
+            descending: r.get::<_, i64>(3)? != 0,
+        })
     })?;
     rows.collect()
 }
@@ -407,6 +425,7 @@ fn is_number(t: &str) -> bool {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -208,12 +208,14 @@ pub(crate) fn format_time(out: &mut String, micros: i64) -> Option<()> {
         .then(|| push_clock(out, micros))
 }
 
-/// Appends `[-]HH:MM:SS[.ffffff]` (hours may exceed 24).
-pub(crate) fn format_duration(out: &mut String, micros: i64) {
+/// Appends `[-]HH:MM:SS[.ffffff]` (hours may exceed 24); `None` only for `i64::MIN`.
+pub(crate) fn format_duration(out: &mut String, micros: i64) -> Option<()> {
+    let magnitude = micros.checked_abs()?;
     if micros < 0 {
         out.push('-');
     }
-    push_clock(out, micros.checked_abs().unwrap_or(i64::MAX));
+    push_clock(out, magnitude);
+    Some(())
 }
 
 /// Plain decimal text (`[-+]digits[.digits]`, or `.digits`) → the text with any `+` removed.
@@ -290,6 +292,7 @@ pub(crate) fn format_uuid(out: &mut String, bytes: &[u8]) {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -325,7 +328,7 @@ mod tests {
             "01:00:00.000001"
         );
         let d = parse_duration("-838:59:59.5").unwrap();
-        assert_eq!(fmt(|s| format_duration(s, d)), "-838:59:59.500000");
+        assert_eq!(fmt(|s| format_duration(s, d).unwrap()), "-838:59:59.500000");
         assert!(format_date(&mut String::new(), i32::MAX).is_none());
     }
 
@@ -349,5 +352,38 @@ mod tests {
         assert_eq!(fmt(|s| format_uuid(s, &bytes)), text.to_lowercase());
         assert_eq!(parse_uuid("0123abcd456789ef0123456789abcdef"), Some(bytes));
         assert_eq!(parse_uuid("0123abcd-4567-89ef-0123-456789abcdeg"), None);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn timestamps_round_trip(micros in -62_135_596_800_000_000i64..=253_402_300_799_999_999) {
+            let mut s = String::new();
+            format_timestamp(&mut s, micros).unwrap();
+            proptest::prop_assert_eq!(parse_timestamp(&s), Some(micros), "{}", s);
+        }
+
+        #[test]
+        fn dates_times_durations_round_trip(
+            days in -719_162i32..=2_932_896,
+            time in 0i64..=DAY_MICROS,
+            duration in -3_600_000_000_000_000i64..3_600_000_000_000_000,
+        ) {
+            let mut s = String::new();
+            format_date(&mut s, days).unwrap();
+            proptest::prop_assert_eq!(parse_date(&s), Some(days));
+            s.clear();
+            format_time(&mut s, time).unwrap();
+            proptest::prop_assert_eq!(parse_time(&s), Some(time));
+            s.clear();
+            format_duration(&mut s, duration).unwrap();
+            proptest::prop_assert_eq!(parse_duration(&s), Some(duration), "{}", s);
+        }
+
+        #[test]
+        fn uuids_round_trip(bytes in proptest::array::uniform16(proptest::num::u8::ANY)) {
+            let mut s = String::new();
+            format_uuid(&mut s, &bytes);
+            proptest::prop_assert_eq!(parse_uuid(&s), Some(bytes));
+        }
     }
 }

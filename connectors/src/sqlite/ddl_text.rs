@@ -203,6 +203,7 @@ pub(crate) fn parse_index(sql: &str) -> Option<IndexText> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

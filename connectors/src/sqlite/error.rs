@@ -54,6 +54,7 @@ pub(crate) fn data(table: &str, column: &str, detail: impl Into<String>) -> Conn
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::ErrorKind;

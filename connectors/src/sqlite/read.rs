@@ -11,6 +11,7 @@
 //! | Boolean | INTEGER 0/1, TEXT `true`/`false` |
 //! | Int | INTEGER (in range of the width) |
 //! | Float64 | REAL, INTEGER up to ±2^53 (exact) |
+//! | Float32 | REAL exactly representable as f32 |
 //! | Decimal{s} | INTEGER, REAL (printed with scale `s`), TEXT holding a plain decimal |
 //! | Char / Varchar / Text / Json / Enum / Set | TEXT, INTEGER, REAL (printed), UTF-8 BLOB |
 //! | Binary / Varbinary / Bit | BLOB, TEXT (its bytes), INTEGER, REAL (printed) |
@@ -27,9 +28,9 @@ use super::error::{data, server, DIALECT};
 use crate::{BatchSender, ConnectorError, ReadOptions, Result};
 use arrow_array::builder::{
     BinaryBuilder, BooleanBuilder, Date32Builder, DurationMicrosecondBuilder,
-    FixedSizeBinaryBuilder, Float64Builder, Int16Builder, Int32Builder, Int64Builder, Int8Builder,
-    StringBuilder, Time64MicrosecondBuilder, TimestampMicrosecondBuilder, UInt16Builder,
-    UInt32Builder, UInt64Builder, UInt8Builder,
+    FixedSizeBinaryBuilder, Float32Builder, Float64Builder, Int16Builder, Int32Builder,
+    Int64Builder, Int8Builder, StringBuilder, Time64MicrosecondBuilder,
+    TimestampMicrosecondBuilder, UInt16Builder, UInt32Builder, UInt64Builder, UInt8Builder,
 };
 use arrow_array::{ArrayRef, RecordBatch, RecordBatchOptions};
 use arrow_schema::DataType;
@@ -44,6 +45,7 @@ use std::sync::Arc;
 enum Kind {
     Bool,
     Int(DataType),
+    Float32,
     Float64,
     Decimal(Option<u16>),
     Text,
@@ -67,6 +69,7 @@ fn kind_of(table: &str, column: &str, logical: &LogicalType) -> Result<Kind> {
     Ok(match logical {
         LogicalType::Boolean => Kind::Bool,
         LogicalType::Int { .. } | LogicalType::Year => Kind::Int(logical.arrow_type()),
+        LogicalType::Float32 => Kind::Float32,
         LogicalType::Float64 => Kind::Float64,
         LogicalType::Decimal { scale, .. } => Kind::Decimal(*scale),
         LogicalType::Char { .. }
@@ -85,7 +88,7 @@ fn kind_of(table: &str, column: &str, logical: &LogicalType) -> Result<Kind> {
             Kind::Timestamp(with_time_zone.then(|| Arc::from(ferry_schema::UTC_OFFSET)))
         }
         LogicalType::Uuid => Kind::Uuid,
-        // Float32 (SQLite has no single-precision storage) and Interval.
+        // Interval: ferry has no SQLite text form for it yet.
         other => {
             return Err(ConnectorError::UnsupportedType {
                 dialect: DIALECT,
@@ -108,6 +111,7 @@ enum Slot {
     U16(UInt16Builder),
     U32(UInt32Builder),
     U64(UInt64Builder),
+    F32(Float32Builder),
     F64(Float64Builder),
     Decimal(StringBuilder, Option<u16>),
     Text(StringBuilder),
@@ -121,8 +125,10 @@ enum Slot {
 
 impl Slot {
     fn new(kind: &Kind, rows: usize) -> Slot {
-        // Variable-width data is pre-sized for short values; builders grow past it.
-        let bytes = rows.saturating_mul(16);
+        // Pre-sized for a full batch of short values (capped so a huge batch_rows
+        // setting cannot reserve gigabytes up front); builders grow past it.
+        let rows = rows.min(1 << 16);
+        let bytes = rows * 16;
         match kind {
             Kind::Bool => Slot::Bool(BooleanBuilder::with_capacity(rows)),
             Kind::Int(DataType::Int8) => Slot::I8(Int8Builder::with_capacity(rows)),
@@ -133,6 +139,7 @@ impl Slot {
             Kind::Int(DataType::UInt32) => Slot::U32(UInt32Builder::with_capacity(rows)),
             Kind::Int(DataType::UInt64) => Slot::U64(UInt64Builder::with_capacity(rows)),
             Kind::Int(_) => Slot::I64(Int64Builder::with_capacity(rows)),
+            Kind::Float32 => Slot::F32(Float32Builder::with_capacity(rows)),
             Kind::Float64 => Slot::F64(Float64Builder::with_capacity(rows)),
             Kind::Decimal(scale) => {
                 Slot::Decimal(StringBuilder::with_capacity(rows, bytes), *scale)
@@ -172,6 +179,10 @@ impl Slot {
             Slot::U16(b) => b.append_value(int(v)?),
             Slot::U32(b) => b.append_value(int(v)?),
             Slot::U64(b) => b.append_value(int(v)?),
+            Slot::F32(b) => b.append_value(match v {
+                ValueRef::Real(f) => narrow(f)?,
+                _ => return Err(Refusal::Class("a number")),
+            }),
             Slot::F64(b) => b.append_value(match v {
                 ValueRef::Real(f) => f,
                 // Exact: every integer of magnitude up to 2^53 is a double.
@@ -282,6 +293,7 @@ impl Slot {
             Slot::U16(b) => b.append_null(),
             Slot::U32(b) => b.append_null(),
             Slot::U64(b) => b.append_null(),
+            Slot::F32(b) => b.append_null(),
             Slot::F64(b) => b.append_null(),
             Slot::Decimal(b, _) | Slot::Text(b) => b.append_null(),
             Slot::Binary(b) => b.append_null(),
@@ -304,6 +316,7 @@ impl Slot {
             Slot::U16(b) => Arc::new(b.finish()),
             Slot::U32(b) => Arc::new(b.finish()),
             Slot::U64(b) => Arc::new(b.finish()),
+            Slot::F32(b) => Arc::new(b.finish()),
             Slot::F64(b) => Arc::new(b.finish()),
             Slot::Decimal(b, _) | Slot::Text(b) => Arc::new(b.finish()),
             Slot::Binary(b) => Arc::new(b.finish()),
@@ -322,6 +335,18 @@ fn int<T: TryFrom<i64>>(v: ValueRef<'_>) -> Result<T, Refusal> {
             T::try_from(i).map_err(|_| Refusal::Value("an integer in the column's range"))
         }
         _ => Err(Refusal::Class("an integer")),
+    }
+}
+
+/// A REAL as f32, only when that is exact (what a Float32 column wrote).
+fn narrow(v: f64) -> Result<f32, Refusal> {
+    // The cast may round; the comparison below refuses any value it changed.
+    #[allow(clippy::cast_possible_truncation)]
+    let narrowed = v as f32;
+    if f64::from(narrowed) == v || v.is_nan() {
+        Ok(narrowed)
+    } else {
+        Err(Refusal::Value("a single-precision float without rounding"))
     }
 }
 
@@ -435,9 +460,17 @@ fn finish_batch(
     rows: usize,
 ) -> Result<RecordBatch> {
     let arrays: Vec<ArrayRef> = slots.iter_mut().map(Slot::finish).collect();
+    // SQLite lets NULL into some columns the model calls NOT NULL (legacy
+    // non-INTEGER primary keys): name the column rather than Arrow's message.
+    for (field, array) in schema.fields().iter().zip(&arrays) {
+        if !field.is_nullable() && array.null_count() > 0 {
+            return Err(data(&table.name, field.name(), format!(
+                "{} NULL value(s) in a column declared NOT NULL; fix the rows or mark the column nullable",
+                array.null_count()
+            )));
+        }
+    }
     let options = RecordBatchOptions::new().with_row_count(Some(rows));
-    // The only way this fails with our own builders is a NULL in a NOT NULL column,
-    // which SQLite allows in some legacy tables (e.g. non-INTEGER primary keys).
     RecordBatch::try_new_with_options(schema.clone(), arrays, &options)
         .map_err(|e| data(&table.name, "", format!("cannot assemble a batch: {e}")))
 }

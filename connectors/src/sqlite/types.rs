@@ -89,6 +89,7 @@ fn split_args(upper: &str) -> (String, Vec<u64>) {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

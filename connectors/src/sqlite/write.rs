@@ -180,7 +180,8 @@ impl<'a> Binder<'a> {
                 text(scratch, stmt)
             }
             Binder::Duration(a) => {
-                codec::format_duration(scratch, a.value(row));
+                codec::format_duration(scratch, a.value(row))
+                    .ok_or("the duration is out of range")?;
                 text(scratch, stmt)
             }
             Binder::Timestamp(a, zoned) => {
@@ -308,6 +309,7 @@ pub(crate) fn write_table(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
