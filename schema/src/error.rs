@@ -41,7 +41,9 @@ pub enum SchemaError {
         source_type: String,
     },
     /// A type given in a config override that ferry does not understand.
-    #[error("the type override {given:?} for {table}.{column} is not a type ferry knows: {reason}")]
+    #[error(
+        "the type override {given:?} for {table}.{column} is not a type ferry knows: {reason}"
+    )]
     BadTypeOverride {
         /// Table name.
         table: String,

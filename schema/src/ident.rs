@@ -111,7 +111,10 @@ mod tests {
 
     #[test]
     fn doubles_the_quote_character() {
-        assert_eq!(quote(Dialect::Postgres, r#"x"; DROP TABLE y; --"#), r#""x""; DROP TABLE y; --""#);
+        assert_eq!(
+            quote(Dialect::Postgres, r#"x"; DROP TABLE y; --"#),
+            r#""x""; DROP TABLE y; --""#
+        );
         assert_eq!(quote(Dialect::MySql, "a`b"), "`a``b`");
         assert_eq!(quote(Dialect::MySql, r#"a"b"#), r#"`a"b`"#);
         assert_eq!(quote(Dialect::Sqlite, "select"), r#""select""#);
@@ -140,7 +143,10 @@ mod tests {
     fn string_literals_print_exactly() {
         let pg = string_literal(Dialect::Postgres, r"it's \' ''").to_string();
         assert_eq!(pg, r"'it''s \'' '''''");
-        assert_eq!(string_literal(Dialect::MySql, r"a\'b").to_string(), r"'a\\''b'");
+        assert_eq!(
+            string_literal(Dialect::MySql, r"a\'b").to_string(),
+            r"'a\\''b'"
+        );
     }
 
     #[test]

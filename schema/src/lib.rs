@@ -27,15 +27,15 @@ pub use ddl::{
 };
 pub use dialect::Dialect;
 pub use error::SchemaError;
-pub use model::{
-    CheckConstraint, Column, DefaultValue, FkAction, ForeignKey, GeneratedColumn, Identity, Index,
-    IndexKey, IndexTarget, OtherObject, PrimaryKey, Schema, Table, UniqueConstraint,
-};
 pub use mapping::{
     enum_check, keep_type, map_table, map_type, mapping_table_markdown, parse_type_override,
     sql_type_for, LossyColumn, MappedTable, TypeMapping,
 };
+pub use model::{
+    CheckConstraint, Column, DefaultValue, FkAction, ForeignKey, GeneratedColumn, Identity, Index,
+    IndexKey, IndexTarget, OtherObject, PrimaryKey, Schema, Table, UniqueConstraint,
+};
 pub use names::check_names;
-pub use types::{LogicalType, UTC_OFFSET};
 /// The SQL parser ferry builds DDL with, re-exported so every crate uses the same version.
 pub use sqlparser;
+pub use types::{LogicalType, UTC_OFFSET};

@@ -22,13 +22,24 @@ struct Namespace {
 
 impl Namespace {
     fn new(fold: bool) -> Self {
-        Namespace { fold, seen: HashMap::new() }
+        Namespace {
+            fold,
+            seen: HashMap::new(),
+        }
     }
 
     fn claim(&mut self, name: &str, what: String, dialect: Dialect) -> Result<(), SchemaError> {
-        let key = if self.fold { name.to_lowercase() } else { name.to_string() };
+        let key = if self.fold {
+            name.to_lowercase()
+        } else {
+            name.to_string()
+        };
         match self.seen.get(&key) {
-            Some(first) => Err(SchemaError::NameClash { first: first.clone(), second: what, dialect }),
+            Some(first) => Err(SchemaError::NameClash {
+                first: first.clone(),
+                second: what,
+                dialect,
+            }),
             None => {
                 self.seen.insert(key, what);
                 Ok(())
@@ -63,13 +74,20 @@ pub fn check_names(tables: &[Table], dialect: Dialect) -> Result<(), SchemaError
             .iter()
             .filter_map(|pk| pk.name.as_deref().map(|n| (n, "primary key")))
             .filter(|_| !mysql)
-            .chain(table.uniques.iter().map(|u| (u.name.as_str(), "unique constraint")))
+            .chain(
+                table
+                    .uniques
+                    .iter()
+                    .map(|u| (u.name.as_str(), "unique constraint")),
+            )
             .chain(table.indexes.iter().map(|i| (i.name.as_str(), "index")));
         for (name, kind) in index_like {
             let what = format!("{kind} {name:?} on {t:?}");
             check_identifier(dialect, &what, name)?;
             match dialect {
-                Dialect::Postgres | Dialect::Sqlite => relations.claim(name, what.clone(), dialect)?,
+                Dialect::Postgres | Dialect::Sqlite => {
+                    relations.claim(name, what.clone(), dialect)?
+                }
                 Dialect::MySql => indexes.claim(name, what.clone(), dialect)?,
             }
             if kind != "index" {
@@ -80,7 +98,12 @@ pub fn check_names(tables: &[Table], dialect: Dialect) -> Result<(), SchemaError
             .foreign_keys
             .iter()
             .map(|f| (f.name.as_str(), "foreign key"))
-            .chain(table.checks.iter().map(|c| (c.name.as_str(), "check constraint")));
+            .chain(
+                table
+                    .checks
+                    .iter()
+                    .map(|c| (c.name.as_str(), "check constraint")),
+            );
         for (name, kind) in others {
             let what = format!("{kind} {name:?} on {t:?}");
             check_identifier(dialect, &what, name)?;
@@ -102,7 +125,10 @@ mod tests {
     fn table(name: &str, columns: &[&str]) -> Table {
         Table::new(
             name,
-            columns.iter().map(|c| Column::new(*c, LogicalType::Boolean)).collect(),
+            columns
+                .iter()
+                .map(|c| Column::new(*c, LogicalType::Boolean))
+                .collect(),
         )
     }
 
@@ -110,7 +136,11 @@ mod tests {
         Index {
             name: name.into(),
             unique: false,
-            keys: vec![IndexKey { target: IndexTarget::Column("a".into()), descending: false, prefix_length: None }],
+            keys: vec![IndexKey {
+                target: IndexTarget::Column("a".into()),
+                descending: false,
+                prefix_length: None,
+            }],
             predicate: None,
             dialect: Dialect::Postgres,
         }
@@ -121,7 +151,10 @@ mod tests {
         let t = [table("t", &["Id", "id"])];
         assert!(check_names(&t, Dialect::Postgres).is_ok());
         let err = check_names(&t, Dialect::MySql).unwrap_err().to_string();
-        assert!(err.contains(r#"column "t"."Id""#) && err.contains(r#"column "t"."id""#), "{err}");
+        assert!(
+            err.contains(r#"column "t"."Id""#) && err.contains(r#"column "t"."id""#),
+            "{err}"
+        );
         assert!(check_names(&t, Dialect::Sqlite).is_err());
     }
 
@@ -139,7 +172,10 @@ mod tests {
         a.indexes.push(index("b"));
         let t = [a, table("b", &["a"])];
         let err = check_names(&t, Dialect::Postgres).unwrap_err().to_string();
-        assert!(err.contains(r#"index "b" on "a""#) && err.contains(r#"table "b""#), "{err}");
+        assert!(
+            err.contains(r#"index "b" on "a""#) && err.contains(r#"table "b""#),
+            "{err}"
+        );
         // MySQL keeps index names per table.
         assert!(check_names(&t, Dialect::MySql).is_ok());
     }
@@ -148,7 +184,10 @@ mod tests {
     fn unique_constraint_and_index_clash_on_mysql() {
         let mut a = table("a", &["a"]);
         a.indexes.push(index("K"));
-        a.uniques.push(UniqueConstraint { name: "k".into(), columns: vec!["a".into()] });
+        a.uniques.push(UniqueConstraint {
+            name: "k".into(),
+            columns: vec!["a".into()],
+        });
         assert!(check_names(&[a], Dialect::MySql).is_err());
     }
 

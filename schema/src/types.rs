@@ -137,9 +137,9 @@ impl LogicalType {
             | LogicalType::Json { .. }
             | LogicalType::Enum { .. }
             | LogicalType::Set { .. } => DataType::Utf8,
-            LogicalType::Binary { .. } | LogicalType::Varbinary { .. } | LogicalType::Bit { .. } => {
-                DataType::Binary
-            }
+            LogicalType::Binary { .. }
+            | LogicalType::Varbinary { .. }
+            | LogicalType::Bit { .. } => DataType::Binary,
             LogicalType::Date => DataType::Date32,
             LogicalType::Time { .. } => DataType::Time64(TimeUnit::Microsecond),
             LogicalType::Duration { .. } => DataType::Duration(TimeUnit::Microsecond),
@@ -160,10 +160,15 @@ impl LogicalType {
             LogicalType::Int { bits, unsigned } => {
                 format!("int{bits}{}", if *unsigned { " unsigned" } else { "" })
             }
-            LogicalType::Decimal { precision: Some(p), scale } => {
+            LogicalType::Decimal {
+                precision: Some(p),
+                scale,
+            } => {
                 format!("decimal({p},{})", scale.unwrap_or(0))
             }
-            LogicalType::Decimal { precision: None, .. } => "decimal".into(),
+            LogicalType::Decimal {
+                precision: None, ..
+            } => "decimal".into(),
             LogicalType::Float32 => "float32".into(),
             LogicalType::Float64 => "float64".into(),
             LogicalType::Char { length } => format!("char({length})"),
@@ -176,9 +181,16 @@ impl LogicalType {
             LogicalType::Date => "date".into(),
             LogicalType::Time { precision } => format!("time({precision})"),
             LogicalType::Duration { precision } => format!("duration({precision})"),
-            LogicalType::Timestamp { precision, with_time_zone } => format!(
+            LogicalType::Timestamp {
+                precision,
+                with_time_zone,
+            } => format!(
                 "timestamp({precision}){}",
-                if *with_time_zone { " with time zone" } else { "" }
+                if *with_time_zone {
+                    " with time zone"
+                } else {
+                    ""
+                }
             ),
             LogicalType::Interval => "interval".into(),
             LogicalType::Year => "year".into(),

@@ -5,8 +5,8 @@ use crate::ident::{ident, string_literal};
 use crate::mapping::{is_number_literal, parse_expr};
 use crate::{Column, DefaultValue, Dialect, LogicalType, SchemaError};
 use sqlparser::ast::{
-    Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList, FunctionArguments,
-    Ident, IndexColumn, ObjectName, OrderByExpr, OrderByOptions, OrderBySort, Value,
+    Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList, FunctionArguments, Ident,
+    IndexColumn, ObjectName, OrderByExpr, OrderByOptions, OrderBySort, Value,
 };
 
 /// `namespace.name` (or `name`) with every part quoted.
@@ -95,7 +95,9 @@ pub(crate) fn expression(sql: &str, dialect: Dialect, object: &str) -> Result<Ex
 fn mysql_needs_parens(ty: &LogicalType, default: &DefaultValue) -> bool {
     let blob_like = matches!(
         ty,
-        LogicalType::Text { .. } | LogicalType::Json { .. } | LogicalType::Varbinary { length: None }
+        LogicalType::Text { .. }
+            | LogicalType::Json { .. }
+            | LogicalType::Varbinary { length: None }
     ) || matches!(ty, LogicalType::Varbinary { length: Some(n) } if *n > 16_383);
     blob_like
         || matches!(
@@ -143,7 +145,10 @@ pub(crate) fn default_expr(
         DefaultValue::CurrentTimestamp => Expr::Identifier(Ident::new("CURRENT_TIMESTAMP")),
         DefaultValue::CurrentDate => Expr::Identifier(Ident::new("CURRENT_DATE")),
         DefaultValue::CurrentTime => Expr::Identifier(Ident::new("CURRENT_TIME")),
-        DefaultValue::Expression { sql, dialect: written_in } if *written_in == dialect => {
+        DefaultValue::Expression {
+            sql,
+            dialect: written_in,
+        } if *written_in == dialect => {
             expression(sql, dialect, &format!("default of {table}.{}", column.name))?
         }
         DefaultValue::Expression { .. } => return Ok(None),

@@ -22,9 +22,13 @@ fn action(a: FkAction) -> Option<ReferentialAction> {
 }
 
 /// The constraint AST of `fk`; the referenced table is in the same namespace.
-pub(crate) fn fk_constraint(fk: &ForeignKey, namespace: Option<&str>, dialect: Dialect) -> ForeignKeyConstraint {
-    let characteristics = (fk.deferrable && dialect.supports_deferrable_fks()).then(|| {
-        ConstraintCharacteristics {
+pub(crate) fn fk_constraint(
+    fk: &ForeignKey,
+    namespace: Option<&str>,
+    dialect: Dialect,
+) -> ForeignKeyConstraint {
+    let characteristics =
+        (fk.deferrable && dialect.supports_deferrable_fks()).then(|| ConstraintCharacteristics {
             deferrable: Some(true),
             initially: Some(if fk.initially_deferred {
                 DeferrableInitial::Deferred
@@ -32,8 +36,7 @@ pub(crate) fn fk_constraint(fk: &ForeignKey, namespace: Option<&str>, dialect: D
                 DeferrableInitial::Immediate
             }),
             enforced: None,
-        }
-    });
+        });
     ForeignKeyConstraint {
         name: Some(ident(dialect, &fk.name)),
         index_name: None,

@@ -17,22 +17,31 @@ pub const MYSQL_TEXT_PREFIX: u32 = 191;
 
 /// One CREATE INDEX per reproducible index of `table`, and one warning (naming
 /// the table and index) per index that cannot be reproduced or was changed.
-pub fn create_indexes(table: &Table, namespace: Option<&str>, dialect: Dialect) -> (Vec<String>, Vec<String>) {
+pub fn create_indexes(
+    table: &Table,
+    namespace: Option<&str>,
+    dialect: Dialect,
+) -> (Vec<String>, Vec<String>) {
     let mut statements = Vec::new();
     let mut warnings = Vec::new();
     for index in &table.indexes {
         match index_statement(table, index, namespace, dialect, &mut warnings) {
             Ok(Some(sql)) => statements.push(sql),
             Ok(None) => {}
-            Err(e) => warnings.push(format!("{}: index {} not created: {e}", table.name, index.name)),
+            Err(e) => warnings.push(format!(
+                "{}: index {} not created: {e}",
+                table.name, index.name
+            )),
         }
     }
     (statements, warnings)
 }
 
 fn needs_mysql_prefix(ty: &LogicalType) -> bool {
-    matches!(ty, LogicalType::Text { .. } | LogicalType::Varbinary { length: None })
-        || matches!(ty, LogicalType::Varbinary { length: Some(n) } if *n > 16_383)
+    matches!(
+        ty,
+        LogicalType::Text { .. } | LogicalType::Varbinary { length: None }
+    ) || matches!(ty, LogicalType::Varbinary { length: Some(n) } if *n > 16_383)
 }
 
 fn index_statement(
@@ -43,9 +52,15 @@ fn index_statement(
     warnings: &mut Vec<String>,
 ) -> Result<Option<String>, SchemaError> {
     let label = format!("{}: index {}", table.name, index.name);
-    let has_expr = index.keys.iter().any(|k| matches!(k.target, IndexTarget::Expression(_)));
+    let has_expr = index
+        .keys
+        .iter()
+        .any(|k| matches!(k.target, IndexTarget::Expression(_)));
     let why_not = if (has_expr || index.predicate.is_some()) && index.dialect != dialect {
-        Some(format!("its expressions are written in {} SQL", index.dialect))
+        Some(format!(
+            "its expressions are written in {} SQL",
+            index.dialect
+        ))
     } else if has_expr && !dialect.supports_expression_indexes() {
         Some(format!("{dialect} cannot index expressions"))
     } else if index.predicate.is_some() && !dialect.supports_partial_indexes() {
@@ -66,7 +81,9 @@ fn index_statement(
             }
             IndexTarget::Column(name) => {
                 let column_ident = Expr::Identifier(ident(dialect, name));
-                let blob = table.column(name).is_some_and(|c| needs_mysql_prefix(&c.logical_type));
+                let blob = table
+                    .column(name)
+                    .is_some_and(|c| needs_mysql_prefix(&c.logical_type));
                 let prefix = match (dialect, key.prefix_length) {
                     (Dialect::MySql, Some(p)) => Some(p),
                     (Dialect::MySql, None) if blob && index.unique => {
@@ -99,7 +116,10 @@ fn index_statement(
     // The index lives in its table's schema: PostgreSQL and MySQL refuse a qualified
     // index name, SQLite wants the schema on the index name instead of the table.
     let (name, table_name) = match dialect {
-        Dialect::Sqlite => (object_name(namespace, &index.name, dialect), object_name(None, &table.name, dialect)),
+        Dialect::Sqlite => (
+            object_name(namespace, &index.name, dialect),
+            object_name(None, &table.name, dialect),
+        ),
         Dialect::Postgres | Dialect::MySql => (
             ObjectName::from(vec![ident(dialect, &index.name)]),
             object_name(namespace, &table.name, dialect),
@@ -125,5 +145,8 @@ fn index_statement(
 }
 
 fn prefix_key(column: &str, prefix: u32, dialect: Dialect) -> Expr {
-    call_object(ObjectName::from(vec![ident(dialect, column)]), vec![number(u64::from(prefix))])
+    call_object(
+        ObjectName::from(vec![ident(dialect, column)]),
+        vec![number(u64::from(prefix))],
+    )
 }

@@ -8,7 +8,9 @@
 use super::build::object_name;
 use crate::ident::ident;
 use crate::{Dialect, ForeignKey, Table};
-use sqlparser::ast::{visit_expressions_mut, visit_relations_mut, BinaryOperator, Expr, Ident, ObjectName, Statement};
+use sqlparser::ast::{
+    visit_expressions_mut, visit_relations_mut, BinaryOperator, Expr, Ident, ObjectName, Statement,
+};
 use sqlparser::dialect::GenericDialect;
 use sqlparser::parser::Parser;
 use std::ops::ControlFlow;
@@ -63,7 +65,12 @@ fn and_all(exprs: Vec<Expr>) -> Expr {
 /// `SELECT COUNT(*)` of rows of `table` whose foreign key `fk` is fully set but
 /// matches no row of the referenced table (MATCH SIMPLE: a row with any NULL key
 /// column is not checked).
-pub fn orphan_count_query(table: &Table, fk: &ForeignKey, namespace: Option<&str>, dialect: Dialect) -> String {
+pub fn orphan_count_query(
+    table: &Table,
+    fk: &ForeignKey,
+    namespace: Option<&str>,
+    dialect: Dialect,
+) -> String {
     let filter = and_all(
         fk.columns
             .iter()
@@ -85,14 +92,22 @@ pub fn orphan_count_query(table: &Table, fk: &ForeignKey, namespace: Option<&str
         ORPHANS,
         &[
             ("ferry_child", object_name(namespace, &table.name, dialect)),
-            ("ferry_parent", object_name(namespace, &fk.referenced_table, dialect)),
+            (
+                "ferry_parent",
+                object_name(namespace, &fk.referenced_table, dialect),
+            ),
         ],
         &[("ferry_child_filter", filter), ("ferry_join", join)],
     )
 }
 
 /// `SELECT MAX(column) FROM table`, e.g. to restart an identity after the load.
-pub fn max_value_query(table: &Table, column: &str, namespace: Option<&str>, dialect: Dialect) -> String {
+pub fn max_value_query(
+    table: &Table,
+    column: &str,
+    namespace: Option<&str>,
+    dialect: Dialect,
+) -> String {
     fill(
         MAX_VALUE,
         &[("ferry_table", object_name(namespace, &table.name, dialect))],

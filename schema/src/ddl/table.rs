@@ -34,14 +34,23 @@ pub fn create_table(
     let rowid = sqlite_rowid_column(table, dialect);
     let mut columns = Vec::with_capacity(table.columns.len());
     for column in &table.columns {
-        columns.push(column_def(table, column, dialect, rowid == Some(column.name.as_str()))?);
+        columns.push(column_def(
+            table,
+            column,
+            dialect,
+            rowid == Some(column.name.as_str()),
+        )?);
     }
 
     let mut constraints = Vec::new();
     if let Some(pk) = table.primary_key.as_ref().filter(|_| rowid.is_none()) {
         constraints.push(TableConstraint::PrimaryKey(PrimaryKeyConstraint {
             // MySQL names every primary key PRIMARY and ignores (or rejects) another name.
-            name: pk.name.as_deref().filter(|_| dialect != Dialect::MySql).map(|n| ident(dialect, n)),
+            name: pk
+                .name
+                .as_deref()
+                .filter(|_| dialect != Dialect::MySql)
+                .map(|n| ident(dialect, n)),
             index_name: None,
             index_type: None,
             columns: column_keys(&pk.columns, dialect),
@@ -74,7 +83,9 @@ pub fn create_table(
     }
     if !dialect.supports_alter_add_fk() {
         for fk in &table.foreign_keys {
-            constraints.push(TableConstraint::ForeignKey(fk_constraint(fk, namespace, dialect)));
+            constraints.push(TableConstraint::ForeignKey(fk_constraint(
+                fk, namespace, dialect,
+            )));
         }
     }
 
@@ -88,7 +99,10 @@ pub fn create_table(
 }
 
 fn mysql_table_options(table: &Table) -> Vec<SqlOption> {
-    let key_value = |key: &str, value: Expr| SqlOption::KeyValue { key: Ident::new(key), value };
+    let key_value = |key: &str, value: Expr| SqlOption::KeyValue {
+        key: Ident::new(key),
+        value,
+    };
     let mut options = vec![
         SqlOption::NamedParenthesizedList(NamedParenthesizedList {
             key: Ident::new("ENGINE"),
@@ -101,7 +115,10 @@ fn mysql_table_options(table: &Table) -> Vec<SqlOption> {
     // sqlparser's own COMMENT option prints its text unescaped, so the comment is a
     // KeyValue whose value is an escaped string literal.
     if let Some(comment) = &table.comment {
-        options.push(key_value("COMMENT", Expr::value(string_literal(Dialect::MySql, comment))));
+        options.push(key_value(
+            "COMMENT",
+            Expr::value(string_literal(Dialect::MySql, comment)),
+        ));
     }
     options
 }
@@ -121,7 +138,11 @@ fn sqlite_rowid_column(table: &Table, dialect: Dialect) -> Option<&str> {
 }
 
 fn keyword(word: &str, keyword: Keyword) -> Token {
-    Token::Word(Word { value: word.to_string(), quote_style: None, keyword })
+    Token::Word(Word {
+        value: word.to_string(),
+        quote_style: None,
+        keyword,
+    })
 }
 
 fn column_def(
@@ -132,7 +153,11 @@ fn column_def(
 ) -> Result<ColumnDef, SchemaError> {
     let mut options = Vec::new();
     let mut push = |option: ColumnOption| options.push(ColumnOptionDef { name: None, option });
-    let data_type = if rowid { DataType::Integer(None) } else { crate::sql_type_for(&column.logical_type, dialect) };
+    let data_type = if rowid {
+        DataType::Integer(None)
+    } else {
+        crate::sql_type_for(&column.logical_type, dialect)
+    };
     if rowid {
         push(ColumnOption::PrimaryKey(PrimaryKeyConstraint {
             name: None,
@@ -143,7 +168,10 @@ fn column_def(
             index_options: Vec::new(),
             characteristics: None,
         }));
-        push(ColumnOption::DialectSpecific(vec![keyword("AUTOINCREMENT", Keyword::AUTOINCREMENT)]));
+        push(ColumnOption::DialectSpecific(vec![keyword(
+            "AUTOINCREMENT",
+            Keyword::AUTOINCREMENT,
+        )]));
     }
     if !column.nullable && !rowid {
         push(ColumnOption::NotNull);
@@ -165,9 +193,10 @@ fn column_def(
             generation_expr_mode: None,
             generated_keyword: true,
         }),
-        (Some(_), Dialect::MySql) => {
-            push(ColumnOption::DialectSpecific(vec![keyword("AUTO_INCREMENT", Keyword::AUTO_INCREMENT)]))
-        }
+        (Some(_), Dialect::MySql) => push(ColumnOption::DialectSpecific(vec![keyword(
+            "AUTO_INCREMENT",
+            Keyword::AUTO_INCREMENT,
+        )])),
         _ => {}
     }
     if let Some(generated) = generated {
@@ -187,9 +216,15 @@ fn column_def(
         });
     }
     if let (Some(comment), Dialect::MySql) = (&column.comment, dialect) {
-        push(ColumnOption::Comment(crate::ident::escaped_string_content(dialect, comment)));
+        push(ColumnOption::Comment(crate::ident::escaped_string_content(
+            dialect, comment,
+        )));
     }
-    Ok(ColumnDef { name: ident(dialect, &column.name), data_type, options })
+    Ok(ColumnDef {
+        name: ident(dialect, &column.name),
+        data_type,
+        options,
+    })
 }
 
 /// `DROP TABLE IF EXISTS` (with `CASCADE` on PostgreSQL, which drops dependent FKs and views).
@@ -220,7 +255,10 @@ pub fn comment_statements(table: &Table, namespace: Option<&str>, dialect: Diale
     let table_name = object_name(namespace, &table.name, dialect);
     let mut out = Vec::new();
     if let Some(comment) = &table.comment {
-        out.push(format!("COMMENT ON TABLE {table_name} IS {}", string_literal(dialect, comment)));
+        out.push(format!(
+            "COMMENT ON TABLE {table_name} IS {}",
+            string_literal(dialect, comment)
+        ));
     }
     for column in &table.columns {
         if let Some(comment) = &column.comment {

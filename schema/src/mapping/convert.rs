@@ -60,7 +60,12 @@ pub fn map_type(ty: &LogicalType, target: Dialect) -> TypeMapping {
         Dialect::Sqlite => to_sqlite(ty),
     };
     let sql_type = sql_type_for(&target_type, target);
-    TypeMapping { target_type, sql_type, loss, note }
+    TypeMapping {
+        target_type,
+        sql_type,
+        loss,
+        note,
+    }
 }
 
 /// The identity mapping: `ty` kept as it is (same dialect on both sides).
@@ -88,40 +93,61 @@ fn lossy(ty: LogicalType, loss: String) -> Mapped {
 }
 
 fn int(bits: u8) -> LogicalType {
-    LogicalType::Int { bits, unsigned: false }
+    LogicalType::Int {
+        bits,
+        unsigned: false,
+    }
 }
 
 fn to_pg(ty: &LogicalType) -> Mapped {
     match ty {
-        LogicalType::Int { bits: 8, unsigned: false } => {
-            noted(int(16), "PostgreSQL has no 1-byte integer: stored as smallint")
-        }
-        LogicalType::Int { bits: 24, unsigned: false } => {
-            noted(int(32), "MEDIUMINT stored as integer")
-        }
+        LogicalType::Int {
+            bits: 8,
+            unsigned: false,
+        } => noted(
+            int(16),
+            "PostgreSQL has no 1-byte integer: stored as smallint",
+        ),
+        LogicalType::Int {
+            bits: 24,
+            unsigned: false,
+        } => noted(int(32), "MEDIUMINT stored as integer"),
         // Unsigned widths move up one signed size so the top half of the range fits.
-        LogicalType::Int { bits: 8, unsigned: true } => {
-            noted(int(16), "unsigned stored in the next wider signed type")
-        }
-        LogicalType::Int { bits: 16, unsigned: true } => {
-            noted(int(32), "unsigned stored in the next wider signed type")
-        }
-        LogicalType::Int { bits: 24 | 32, unsigned: true } => {
-            noted(int(64), "unsigned stored in the next wider signed type")
-        }
+        LogicalType::Int {
+            bits: 8,
+            unsigned: true,
+        } => noted(int(16), "unsigned stored in the next wider signed type"),
+        LogicalType::Int {
+            bits: 16,
+            unsigned: true,
+        } => noted(int(32), "unsigned stored in the next wider signed type"),
+        LogicalType::Int {
+            bits: 24 | 32,
+            unsigned: true,
+        } => noted(int(64), "unsigned stored in the next wider signed type"),
         LogicalType::Int { unsigned: true, .. } => noted(
-            LogicalType::Decimal { precision: Some(20), scale: Some(0) },
+            LogicalType::Decimal {
+                precision: Some(20),
+                scale: Some(0),
+            },
             "BIGINT UNSIGNED stored as numeric(20,0) so values above 2^63-1 survive",
         ),
-        LogicalType::Decimal { precision: Some(p), .. } if *p > PG_MAX_NUMERIC_PRECISION => noted(
-            LogicalType::Decimal { precision: None, scale: None },
+        LogicalType::Decimal {
+            precision: Some(p), ..
+        } if *p > PG_MAX_NUMERIC_PRECISION => noted(
+            LogicalType::Decimal {
+                precision: None,
+                scale: None,
+            },
             "precision above 1000 stored as unconstrained numeric",
         ),
-        LogicalType::Char { length } | LogicalType::Varchar { length: Some(length) }
-            if *length > PG_MAX_VARCHAR =>
-        {
-            noted(LogicalType::Text { max_bytes: None }, "length above 10485760 stored as text")
-        }
+        LogicalType::Char { length }
+        | LogicalType::Varchar {
+            length: Some(length),
+        } if *length > PG_MAX_VARCHAR => noted(
+            LogicalType::Text { max_bytes: None },
+            "length above 10485760 stored as text",
+        ),
         LogicalType::Text { max_bytes: Some(n) } if *n > PG_MAX_VALUE_BYTES => noted(
             LogicalType::Text { max_bytes: None },
             "PostgreSQL text holds at most 1 GB per value; longer values are refused",
@@ -139,9 +165,17 @@ fn to_pg(ty: &LogicalType) -> Mapped {
             LogicalType::Interval,
             "MySQL TIME (a signed duration) stored as interval",
         ),
-        LogicalType::Timestamp { precision, with_time_zone } if *precision > 6 => {
-            (LogicalType::Timestamp { precision: 6, with_time_zone: *with_time_zone }, None, None)
-        }
+        LogicalType::Timestamp {
+            precision,
+            with_time_zone,
+        } if *precision > 6 => (
+            LogicalType::Timestamp {
+                precision: 6,
+                with_time_zone: *with_time_zone,
+            },
+            None,
+            None,
+        ),
         LogicalType::Year => noted(int(16), "YEAR stored as smallint"),
         LogicalType::Json { binary: false } => noted(
             LogicalType::Json { binary: true },
@@ -251,33 +285,57 @@ fn to_mysql(ty: &LogicalType) -> Mapped {
 
 fn mysql_varchar(length: u32) -> Mapped {
     if length <= MYSQL_MAX_VARCHAR_CHARS {
-        return same(&LogicalType::Varchar { length: Some(length) });
+        return same(&LogicalType::Varchar {
+            length: Some(length),
+        });
     }
     let (_, capacity) = mysql_text_for(u64::from(length).saturating_mul(4));
     noted(
-        LogicalType::Text { max_bytes: Some(capacity) },
+        LogicalType::Text {
+            max_bytes: Some(capacity),
+        },
         "longer than 16383 utf8mb4 characters, which no MySQL row can hold: stored as a TEXT type",
     )
 }
 
 fn mysql_bytes(length: Option<u64>) -> Mapped {
     match length {
-        Some(n) if n <= MYSQL_MAX_VARBINARY_BYTES => same(&LogicalType::Varbinary { length: Some(n) }),
+        Some(n) if n <= MYSQL_MAX_VARBINARY_BYTES => {
+            same(&LogicalType::Varbinary { length: Some(n) })
+        }
         Some(n) => match mysql_blob_for(n).1 {
             capacity if capacity == n => same(&LogicalType::Varbinary { length: Some(n) }),
-            capacity => noted(LogicalType::Varbinary { length: Some(capacity) }, "stored as a BLOB type"),
+            capacity => noted(
+                LogicalType::Varbinary {
+                    length: Some(capacity),
+                },
+                "stored as a BLOB type",
+            ),
         },
-        None => (LogicalType::Varbinary { length: Some(mysql_blob_for(u64::MAX).1) }, None, None),
+        None => (
+            LogicalType::Varbinary {
+                length: Some(mysql_blob_for(u64::MAX).1),
+            },
+            None,
+            None,
+        ),
     }
 }
 
 fn to_sqlite(ty: &LogicalType) -> Mapped {
     match ty {
-        LogicalType::Int { bits: 64, unsigned: true } => lossy(
+        LogicalType::Int {
+            bits: 64,
+            unsigned: true,
+        } => lossy(
             int(64),
-            "SQLite integers are signed 64-bit: values above 9223372036854775807 are refused".into(),
+            "SQLite integers are signed 64-bit: values above 9223372036854775807 are refused"
+                .into(),
         ),
-        LogicalType::Int { bits, unsigned: true } => {
+        LogicalType::Int {
+            bits,
+            unsigned: true,
+        } => {
             let wider = match bits {
                 8 => 16,
                 16 => 32,
@@ -299,9 +357,13 @@ fn to_sqlite(ty: &LogicalType) -> Mapped {
             same(&LogicalType::Varbinary { length: None })
         }
         LogicalType::Text { .. } => same(&LogicalType::Text { max_bytes: None }),
-        LogicalType::Timestamp { precision, with_time_zone } if *precision > 6 => {
-            same(&LogicalType::Timestamp { precision: 6, with_time_zone: *with_time_zone })
-        }
+        LogicalType::Timestamp {
+            precision,
+            with_time_zone,
+        } if *precision > 6 => same(&LogicalType::Timestamp {
+            precision: 6,
+            with_time_zone: *with_time_zone,
+        }),
         LogicalType::Year => noted(int(16), "YEAR stored as SMALLINT"),
         LogicalType::Enum { .. } => noted(
             LogicalType::Text { max_bytes: None },

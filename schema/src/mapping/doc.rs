@@ -14,7 +14,12 @@ struct Row {
 }
 
 fn row(pg: &'static str, mysql: &'static str, sqlite: &'static str, logical: LogicalType) -> Row {
-    Row { pg, mysql, sqlite, logical }
+    Row {
+        pg,
+        mysql,
+        sqlite,
+        logical,
+    }
 }
 
 fn int(bits: u8, unsigned: bool) -> LogicalType {
@@ -36,41 +41,179 @@ fn rows() -> Vec<Row> {
         row("—", "INT UNSIGNED", "—", int(32, true)),
         row("bigint", "BIGINT", "BIGINT, INTEGER", int(64, false)),
         row("—", "BIGINT UNSIGNED", "—", int(64, true)),
-        row("numeric(12,2)", "DECIMAL(12,2)", "DECIMAL(12,2)", L::Decimal { precision: Some(12), scale: Some(2) }),
-        row("numeric(40,0)", "DECIMAL(40,0)", "DECIMAL(40,0)", L::Decimal { precision: Some(40), scale: Some(0) }),
-        row("numeric(80,10)", "—", "—", L::Decimal { precision: Some(80), scale: Some(10) }),
-        row("numeric", "—", "NUMERIC", L::Decimal { precision: None, scale: None }),
+        row(
+            "numeric(12,2)",
+            "DECIMAL(12,2)",
+            "DECIMAL(12,2)",
+            L::Decimal {
+                precision: Some(12),
+                scale: Some(2),
+            },
+        ),
+        row(
+            "numeric(40,0)",
+            "DECIMAL(40,0)",
+            "DECIMAL(40,0)",
+            L::Decimal {
+                precision: Some(40),
+                scale: Some(0),
+            },
+        ),
+        row(
+            "numeric(80,10)",
+            "—",
+            "—",
+            L::Decimal {
+                precision: Some(80),
+                scale: Some(10),
+            },
+        ),
+        row(
+            "numeric",
+            "—",
+            "NUMERIC",
+            L::Decimal {
+                precision: None,
+                scale: None,
+            },
+        ),
         row("real", "FLOAT", "—", L::Float32),
         row("double precision", "DOUBLE", "REAL, DOUBLE", L::Float64),
         row("char(10)", "CHAR(10)", "CHAR(10)", L::Char { length: 10 }),
-        row("varchar(100)", "VARCHAR(100)", "VARCHAR(100)", L::Varchar { length: Some(100) }),
-        row("varchar(20000)", "—", "VARCHAR(20000)", L::Varchar { length: Some(20_000) }),
+        row(
+            "varchar(100)",
+            "VARCHAR(100)",
+            "VARCHAR(100)",
+            L::Varchar { length: Some(100) },
+        ),
+        row(
+            "varchar(20000)",
+            "—",
+            "VARCHAR(20000)",
+            L::Varchar {
+                length: Some(20_000),
+            },
+        ),
         row("varchar", "—", "VARCHAR", L::Varchar { length: None }),
         row("text", "—", "TEXT", L::Text { max_bytes: None }),
-        row("—", "TINYTEXT", "—", L::Text { max_bytes: Some(255) }),
-        row("—", "TEXT", "—", L::Text { max_bytes: Some(65_535) }),
-        row("—", "MEDIUMTEXT", "—", L::Text { max_bytes: Some(16_777_215) }),
-        row("—", "LONGTEXT", "—", L::Text { max_bytes: Some(4_294_967_295) }),
+        row(
+            "—",
+            "TINYTEXT",
+            "—",
+            L::Text {
+                max_bytes: Some(255),
+            },
+        ),
+        row(
+            "—",
+            "TEXT",
+            "—",
+            L::Text {
+                max_bytes: Some(65_535),
+            },
+        ),
+        row(
+            "—",
+            "MEDIUMTEXT",
+            "—",
+            L::Text {
+                max_bytes: Some(16_777_215),
+            },
+        ),
+        row(
+            "—",
+            "LONGTEXT",
+            "—",
+            L::Text {
+                max_bytes: Some(4_294_967_295),
+            },
+        ),
         row("—", "BINARY(16)", "—", L::Binary { length: 16 }),
-        row("—", "VARBINARY(255)", "—", L::Varbinary { length: Some(255) }),
-        row("—", "BLOB", "—", L::Varbinary { length: Some(65_535) }),
-        row("—", "LONGBLOB", "—", L::Varbinary { length: Some(4_294_967_295) }),
+        row(
+            "—",
+            "VARBINARY(255)",
+            "—",
+            L::Varbinary { length: Some(255) },
+        ),
+        row(
+            "—",
+            "BLOB",
+            "—",
+            L::Varbinary {
+                length: Some(65_535),
+            },
+        ),
+        row(
+            "—",
+            "LONGBLOB",
+            "—",
+            L::Varbinary {
+                length: Some(4_294_967_295),
+            },
+        ),
         row("bytea", "—", "BLOB", L::Varbinary { length: None }),
         row("date", "DATE", "DATE", L::Date),
         row("time(6)", "—", "TIME(6)", L::Time { precision: 6 }),
         row("—", "TIME(6)", "DURATION(6)", L::Duration { precision: 6 }),
-        row("timestamp(6)", "DATETIME(6)", "TIMESTAMP(6)", L::Timestamp { precision: 6, with_time_zone: false }),
-        row("timestamptz(6)", "TIMESTAMP(6)", "TIMESTAMP(6) WITH TIME ZONE", L::Timestamp { precision: 6, with_time_zone: true }),
+        row(
+            "timestamp(6)",
+            "DATETIME(6)",
+            "TIMESTAMP(6)",
+            L::Timestamp {
+                precision: 6,
+                with_time_zone: false,
+            },
+        ),
+        row(
+            "timestamptz(6)",
+            "TIMESTAMP(6)",
+            "TIMESTAMP(6) WITH TIME ZONE",
+            L::Timestamp {
+                precision: 6,
+                with_time_zone: true,
+            },
+        ),
         row("interval", "—", "INTERVAL", L::Interval),
         row("—", "YEAR", "—", L::Year),
         row("json", "JSON", "JSON", L::Json { binary: false }),
         row("jsonb", "—", "JSONB", L::Json { binary: true }),
         row("uuid", "—", "UUID", L::Uuid),
-        row("enum type", "ENUM('a','b')", "—", L::Enum { values: labels.clone() }),
+        row(
+            "enum type",
+            "ENUM('a','b')",
+            "—",
+            L::Enum {
+                values: labels.clone(),
+            },
+        ),
         row("—", "SET('a','b')", "—", L::Set { values: labels }),
-        row("bit(8)", "BIT(8)", "BIT(8)", L::Bit { length: 8, varying: false }),
-        row("bit varying(16)", "—", "BIT VARYING(16)", L::Bit { length: 16, varying: true }),
-        row("bit(128)", "—", "BIT(128)", L::Bit { length: 128, varying: false }),
+        row(
+            "bit(8)",
+            "BIT(8)",
+            "BIT(8)",
+            L::Bit {
+                length: 8,
+                varying: false,
+            },
+        ),
+        row(
+            "bit varying(16)",
+            "—",
+            "BIT VARYING(16)",
+            L::Bit {
+                length: 16,
+                varying: true,
+            },
+        ),
+        row(
+            "bit(128)",
+            "—",
+            "BIT(128)",
+            L::Bit {
+                length: 128,
+                varying: false,
+            },
+        ),
     ]
 }
 
@@ -144,12 +287,14 @@ mod tests {
             for d in [Dialect::Postgres, Dialect::MySql, Dialect::Sqlite] {
                 let m = map_type(&r.logical, d);
                 let printed = m.sql_type.to_string();
-                let back = crate::parse_type_override(&printed, d).unwrap_or_else(|e| panic!("{e}"));
+                let back =
+                    crate::parse_type_override(&printed, d).unwrap_or_else(|e| panic!("{e}"));
                 let expected = match (&m.target_type, d) {
                     // MySQL reads TINYINT(1) back as boolean, which is what it holds.
-                    (LogicalType::Varbinary { length: None }, Dialect::Postgres | Dialect::Sqlite) => {
-                        LogicalType::Varbinary { length: None }
-                    }
+                    (
+                        LogicalType::Varbinary { length: None },
+                        Dialect::Postgres | Dialect::Sqlite,
+                    ) => LogicalType::Varbinary { length: None },
                     (t, _) => t.clone(),
                 };
                 assert_eq!(back, expected, "{} on {d}: {printed}", r.logical.describe());

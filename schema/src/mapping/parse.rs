@@ -45,12 +45,17 @@ fn length(len: &Option<CharacterLength>) -> Option<u32> {
 }
 
 fn narrow_u8(p: Option<u64>, default: u8) -> u8 {
-    p.and_then(|p| u8::try_from(p).ok()).unwrap_or(default).min(6)
+    p.and_then(|p| u8::try_from(p).ok())
+        .unwrap_or(default)
+        .min(6)
 }
 
 fn decimal(info: &ExactNumberInfo) -> LogicalType {
     match info {
-        ExactNumberInfo::None => LogicalType::Decimal { precision: None, scale: None },
+        ExactNumberInfo::None => LogicalType::Decimal {
+            precision: None,
+            scale: None,
+        },
         ExactNumberInfo::Precision(p) => LogicalType::Decimal {
             precision: u16::try_from(*p).ok(),
             scale: Some(0),
@@ -88,7 +93,9 @@ pub(crate) fn logical_from_sql(ty: &DataType, dialect: Dialect) -> Option<Logica
         DataType::Real | DataType::Float4 if dialect == Dialect::Postgres => LogicalType::Float32,
         DataType::Float(ExactNumberInfo::None) if mysql => LogicalType::Float32,
         // FLOAT(p): binary32 up to 24 bits of mantissa in both PostgreSQL and MySQL.
-        DataType::Float(ExactNumberInfo::Precision(p)) if *p <= 24 && dialect != Dialect::Sqlite => {
+        DataType::Float(ExactNumberInfo::Precision(p))
+            if *p <= 24 && dialect != Dialect::Sqlite =>
+        {
             LogicalType::Float32
         }
         DataType::Real
@@ -97,17 +104,27 @@ pub(crate) fn logical_from_sql(ty: &DataType, dialect: Dialect) -> Option<Logica
         | DataType::Float8
         | DataType::Double(_)
         | DataType::DoublePrecision => LogicalType::Float64,
-        DataType::Char(len) | DataType::Character(len) => {
-            LogicalType::Char { length: length(len).unwrap_or(1) }
-        }
+        DataType::Char(len) | DataType::Character(len) => LogicalType::Char {
+            length: length(len).unwrap_or(1),
+        },
         DataType::Varchar(len) | DataType::CharacterVarying(len) | DataType::CharVarying(len) => {
-            LogicalType::Varchar { length: length(len) }
+            LogicalType::Varchar {
+                length: length(len),
+            }
         }
-        DataType::Text if mysql => LogicalType::Text { max_bytes: Some(65_535) },
+        DataType::Text if mysql => LogicalType::Text {
+            max_bytes: Some(65_535),
+        },
         DataType::Text | DataType::String(_) => LogicalType::Text { max_bytes: None },
-        DataType::TinyText => LogicalType::Text { max_bytes: Some(255) },
-        DataType::MediumText => LogicalType::Text { max_bytes: Some(16_777_215) },
-        DataType::LongText => LogicalType::Text { max_bytes: Some(4_294_967_295) },
+        DataType::TinyText => LogicalType::Text {
+            max_bytes: Some(255),
+        },
+        DataType::MediumText => LogicalType::Text {
+            max_bytes: Some(16_777_215),
+        },
+        DataType::LongText => LogicalType::Text {
+            max_bytes: Some(4_294_967_295),
+        },
         DataType::Binary(n) => LogicalType::Binary {
             length: n.and_then(|n| u32::try_from(n).ok()).unwrap_or(1),
         },
@@ -118,22 +135,33 @@ pub(crate) fn logical_from_sql(ty: &DataType, dialect: Dialect) -> Option<Logica
             },
         },
         DataType::TinyBlob => LogicalType::Varbinary { length: Some(255) },
-        DataType::Blob(_) if mysql => LogicalType::Varbinary { length: Some(65_535) },
-        DataType::MediumBlob => LogicalType::Varbinary { length: Some(16_777_215) },
-        DataType::LongBlob => LogicalType::Varbinary { length: Some(4_294_967_295) },
+        DataType::Blob(_) if mysql => LogicalType::Varbinary {
+            length: Some(65_535),
+        },
+        DataType::MediumBlob => LogicalType::Varbinary {
+            length: Some(16_777_215),
+        },
+        DataType::LongBlob => LogicalType::Varbinary {
+            length: Some(4_294_967_295),
+        },
         DataType::Blob(_) | DataType::Bytea => LogicalType::Varbinary { length: None },
         DataType::Date => LogicalType::Date,
         // MySQL TIME is a signed duration (−838:59:59..838:59:59), not a time of day.
-        DataType::Time(p, _) if mysql => LogicalType::Duration { precision: narrow_u8(*p, 0) },
-        DataType::Time(p, _) => LogicalType::Time { precision: narrow_u8(*p, 6) },
+        DataType::Time(p, _) if mysql => LogicalType::Duration {
+            precision: narrow_u8(*p, 0),
+        },
+        DataType::Time(p, _) => LogicalType::Time {
+            precision: narrow_u8(*p, 6),
+        },
         DataType::Datetime(p) => LogicalType::Timestamp {
             precision: narrow_u8(*p, if mysql { 0 } else { 6 }),
             with_time_zone: false,
         },
         // MySQL TIMESTAMP is stored as UTC (sessions run at +00:00).
-        DataType::Timestamp(p, _) if mysql => {
-            LogicalType::Timestamp { precision: narrow_u8(*p, 0), with_time_zone: true }
-        }
+        DataType::Timestamp(p, _) if mysql => LogicalType::Timestamp {
+            precision: narrow_u8(*p, 0),
+            with_time_zone: true,
+        },
         DataType::Timestamp(p, tz) => LogicalType::Timestamp {
             precision: narrow_u8(*p, 6),
             with_time_zone: matches!(tz, TimezoneInfo::WithTimeZone | TimezoneInfo::Tz),
@@ -150,7 +178,9 @@ pub(crate) fn logical_from_sql(ty: &DataType, dialect: Dialect) -> Option<Logica
                 })
                 .collect(),
         },
-        DataType::Set(values) => LogicalType::Set { values: values.clone() },
+        DataType::Set(values) => LogicalType::Set {
+            values: values.clone(),
+        },
         DataType::Bit(n) => LogicalType::Bit {
             length: n.and_then(|n| u32::try_from(n).ok()).unwrap_or(1),
             varying: false,
@@ -170,13 +200,16 @@ fn custom_type(name: &str, modifiers: &[String]) -> Option<LogicalType> {
     let precision = modifiers.first().and_then(|m| m.parse::<u8>().ok());
     Some(match name.to_ascii_lowercase().as_str() {
         "year" => LogicalType::Year,
-        "duration" => LogicalType::Duration { precision: precision.unwrap_or(6).min(6) },
+        "duration" => LogicalType::Duration {
+            precision: precision.unwrap_or(6).min(6),
+        },
         "smallserial" | "serial2" => int(16, false),
         "serial" | "serial4" => int(32, false),
         "bigserial" | "serial8" => int(64, false),
-        "timestamptz" => {
-            LogicalType::Timestamp { precision: precision.unwrap_or(6).min(6), with_time_zone: true }
-        }
+        "timestamptz" => LogicalType::Timestamp {
+            precision: precision.unwrap_or(6).min(6),
+            with_time_zone: true,
+        },
         "citext" => LogicalType::Text { max_bytes: None },
         _ => return None,
     })

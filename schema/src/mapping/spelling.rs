@@ -40,7 +40,10 @@ pub fn sql_type_for(ty: &LogicalType, dialect: Dialect) -> DataType {
 }
 
 fn chars(n: u32) -> Option<CharacterLength> {
-    Some(CharacterLength::IntegerLength { length: u64::from(n), unit: None })
+    Some(CharacterLength::IntegerLength {
+        length: u64::from(n),
+        unit: None,
+    })
 }
 
 fn custom(name: &str, modifiers: Vec<String>) -> DataType {
@@ -78,21 +81,33 @@ fn pg_type(ty: &LogicalType) -> DataType {
         LogicalType::Time { precision } => {
             DataType::Time(Some(u64::from(*precision)), TimezoneInfo::None)
         }
-        LogicalType::Duration { .. } | LogicalType::Interval => {
-            DataType::Interval { fields: None, precision: None }
-        }
-        LogicalType::Timestamp { precision, with_time_zone } => DataType::Timestamp(
+        LogicalType::Duration { .. } | LogicalType::Interval => DataType::Interval {
+            fields: None,
+            precision: None,
+        },
+        LogicalType::Timestamp {
+            precision,
+            with_time_zone,
+        } => DataType::Timestamp(
             Some(u64::from(*precision)),
-            if *with_time_zone { TimezoneInfo::WithTimeZone } else { TimezoneInfo::None },
+            if *with_time_zone {
+                TimezoneInfo::WithTimeZone
+            } else {
+                TimezoneInfo::None
+            },
         ),
         LogicalType::Year => DataType::SmallInt(None),
         LogicalType::Json { binary: true } => DataType::JSONB,
         LogicalType::Json { binary: false } => DataType::JSON,
         LogicalType::Uuid => DataType::Uuid,
-        LogicalType::Bit { length, varying: false } => DataType::Bit(Some(u64::from(*length))),
-        LogicalType::Bit { length, varying: true } => {
-            DataType::BitVarying(Some(u64::from(*length)))
-        }
+        LogicalType::Bit {
+            length,
+            varying: false,
+        } => DataType::Bit(Some(u64::from(*length))),
+        LogicalType::Bit {
+            length,
+            varying: true,
+        } => DataType::BitVarying(Some(u64::from(*length))),
     }
 }
 
@@ -143,23 +158,24 @@ fn mysql_type(ty: &LogicalType) -> DataType {
             (_, false) => DataType::BigInt(None),
             (_, true) => DataType::BigIntUnsigned(None),
         },
-        LogicalType::Decimal { precision: Some(p), scale } => {
-            DataType::Decimal(decimal_info(Some(*p), *scale))
-        }
-        LogicalType::Decimal { precision: None, .. } => {
-            DataType::Decimal(ExactNumberInfo::PrecisionAndScale(65, 30))
-        }
+        LogicalType::Decimal {
+            precision: Some(p),
+            scale,
+        } => DataType::Decimal(decimal_info(Some(*p), *scale)),
+        LogicalType::Decimal {
+            precision: None, ..
+        } => DataType::Decimal(ExactNumberInfo::PrecisionAndScale(65, 30)),
         LogicalType::Float32 => DataType::Float(ExactNumberInfo::None),
         LogicalType::Float64 => DataType::Double(ExactNumberInfo::None),
         LogicalType::Char { length } if *length <= MYSQL_MAX_CHAR => DataType::Char(chars(*length)),
-        LogicalType::Char { length } | LogicalType::Varchar { length: Some(length) }
-            if *length <= MYSQL_MAX_VARCHAR_CHARS =>
-        {
-            DataType::Varchar(chars(*length))
-        }
-        LogicalType::Char { length } | LogicalType::Varchar { length: Some(length) } => {
-            mysql_text_for(u64::from(*length).saturating_mul(4)).0
-        }
+        LogicalType::Char { length }
+        | LogicalType::Varchar {
+            length: Some(length),
+        } if *length <= MYSQL_MAX_VARCHAR_CHARS => DataType::Varchar(chars(*length)),
+        LogicalType::Char { length }
+        | LogicalType::Varchar {
+            length: Some(length),
+        } => mysql_text_for(u64::from(*length).saturating_mul(4)).0,
         LogicalType::Varchar { length: None } => DataType::LongText,
         LogicalType::Text { max_bytes } => mysql_text_for(max_bytes.unwrap_or(u64::MAX)).0,
         LogicalType::Binary { length } if *length <= MYSQL_MAX_CHAR => {
@@ -171,24 +187,32 @@ fn mysql_type(ty: &LogicalType) -> DataType {
         LogicalType::Time { precision } | LogicalType::Duration { precision } => {
             DataType::Time(fsp(*precision), TimezoneInfo::None)
         }
-        LogicalType::Timestamp { precision, with_time_zone: false } => {
-            DataType::Datetime(fsp(*precision))
-        }
-        LogicalType::Timestamp { precision, with_time_zone: true } => {
-            DataType::Timestamp(fsp(*precision), TimezoneInfo::None)
-        }
+        LogicalType::Timestamp {
+            precision,
+            with_time_zone: false,
+        } => DataType::Datetime(fsp(*precision)),
+        LogicalType::Timestamp {
+            precision,
+            with_time_zone: true,
+        } => DataType::Timestamp(fsp(*precision), TimezoneInfo::None),
         // Text form of the interval (see mapping); 64 characters hold any PostgreSQL interval.
         LogicalType::Interval => DataType::Varchar(chars(64)),
         LogicalType::Year => custom("YEAR", Vec::new()),
         LogicalType::Json { .. } => DataType::JSON,
         LogicalType::Uuid => DataType::Char(chars(36)),
         LogicalType::Enum { values } => DataType::Enum(
-            values.iter().map(|v| EnumMember::Name(escaped_string_content(Dialect::MySql, v))).collect(),
+            values
+                .iter()
+                .map(|v| EnumMember::Name(escaped_string_content(Dialect::MySql, v)))
+                .collect(),
             None,
         ),
-        LogicalType::Set { values } => {
-            DataType::Set(values.iter().map(|v| escaped_string_content(Dialect::MySql, v)).collect())
-        }
+        LogicalType::Set { values } => DataType::Set(
+            values
+                .iter()
+                .map(|v| escaped_string_content(Dialect::MySql, v))
+                .collect(),
+        ),
         LogicalType::Bit { length, .. } if *length <= 64 => DataType::Bit(Some(u64::from(*length))),
         LogicalType::Bit { length, .. } => mysql_varbinary(Some(u64::from(length.div_ceil(8)))),
     }
@@ -233,18 +257,32 @@ fn sqlite_type(ty: &LogicalType) -> DataType {
             DataType::Time(Some(u64::from(*precision)), TimezoneInfo::None)
         }
         LogicalType::Duration { precision } => custom("DURATION", vec![precision.to_string()]),
-        LogicalType::Timestamp { precision, with_time_zone } => DataType::Timestamp(
+        LogicalType::Timestamp {
+            precision,
+            with_time_zone,
+        } => DataType::Timestamp(
             Some(u64::from(*precision)),
-            if *with_time_zone { TimezoneInfo::WithTimeZone } else { TimezoneInfo::None },
+            if *with_time_zone {
+                TimezoneInfo::WithTimeZone
+            } else {
+                TimezoneInfo::None
+            },
         ),
-        LogicalType::Interval => DataType::Interval { fields: None, precision: None },
+        LogicalType::Interval => DataType::Interval {
+            fields: None,
+            precision: None,
+        },
         LogicalType::Year => DataType::SmallInt(None),
         LogicalType::Json { binary: true } => DataType::JSONB,
         LogicalType::Json { binary: false } => DataType::JSON,
         LogicalType::Uuid => DataType::Uuid,
-        LogicalType::Bit { length, varying: false } => DataType::Bit(Some(u64::from(*length))),
-        LogicalType::Bit { length, varying: true } => {
-            DataType::BitVarying(Some(u64::from(*length)))
-        }
+        LogicalType::Bit {
+            length,
+            varying: false,
+        } => DataType::Bit(Some(u64::from(*length))),
+        LogicalType::Bit {
+            length,
+            varying: true,
+        } => DataType::BitVarying(Some(u64::from(*length))),
     }
 }

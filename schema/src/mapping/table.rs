@@ -60,7 +60,11 @@ pub struct MappedTable {
 const MYSQL_MAX_KEY_BYTES: u32 = 3072;
 
 /// Maps `table`, read from `source`, to the model of the table to create on `target`.
-pub fn map_table(table: &Table, source: Dialect, target: Dialect) -> Result<MappedTable, SchemaError> {
+pub fn map_table(
+    table: &Table,
+    source: Dialect,
+    target: Dialect,
+) -> Result<MappedTable, SchemaError> {
     let mut out = MappedTable {
         table: table.clone(),
         lossy: Vec::new(),
@@ -97,7 +101,10 @@ pub fn map_table(table: &Table, source: Dialect, target: Dialect) -> Result<Mapp
     out.table.indexes.clear();
     for index in &table.indexes {
         let mut index = index.clone();
-        let has_expr = index.keys.iter().any(|k| matches!(k.target, IndexTarget::Expression(_)));
+        let has_expr = index
+            .keys
+            .iter()
+            .any(|k| matches!(k.target, IndexTarget::Expression(_)));
         let why = if has_expr && !target.supports_expression_indexes() {
             Some(format!("{target} cannot index expressions"))
         } else if index.predicate.is_some() && !target.supports_partial_indexes() {
@@ -112,7 +119,8 @@ pub fn map_table(table: &Table, source: Dialect, target: Dialect) -> Result<Mapp
                 .find_map(|e| expression_problem(e, index.dialect, target))
         };
         if let Some(why) = why {
-            out.warnings.push(format!("{t}: index {} not migrated: {why}", index.name));
+            out.warnings
+                .push(format!("{t}: index {} not migrated: {why}", index.name));
             continue;
         }
         if target != Dialect::MySql && index.keys.iter().any(|k| k.prefix_length.is_some()) {
@@ -157,12 +165,30 @@ fn map_column(
 ) -> Column {
     let (t, c) = (&table.name, &column.name);
     let ty = &column.logical_type;
-    let keep = source == target && !matches!(ty, LogicalType::Enum { .. } | LogicalType::Set { .. });
-    let mut mapping: TypeMapping = if keep { keep_type(ty, target) } else { map_type(ty, target) };
+    let keep =
+        source == target && !matches!(ty, LogicalType::Enum { .. } | LogicalType::Set { .. });
+    let mut mapping: TypeMapping = if keep {
+        keep_type(ty, target)
+    } else {
+        map_type(ty, target)
+    };
     // AUTO_INCREMENT BIGINT UNSIGNED is the usual MySQL id: keep it an integer identity
     // (ids never reach 2^63 in practice, and a larger one fails the engine's checked cast).
-    if column.identity.is_some() && *ty == (LogicalType::Int { bits: 64, unsigned: true }) && target != Dialect::MySql {
-        mapping = keep_type(&LogicalType::Int { bits: 64, unsigned: false }, target);
+    if column.identity.is_some()
+        && *ty
+            == (LogicalType::Int {
+                bits: 64,
+                unsigned: true,
+            })
+        && target != Dialect::MySql
+    {
+        mapping = keep_type(
+            &LogicalType::Int {
+                bits: 64,
+                unsigned: false,
+            },
+            target,
+        );
         mapping.note = Some("auto-increment BIGINT UNSIGNED stored as a signed 64-bit integer; ids above 2^63-1 would be refused".into());
     }
     let to = mapping.sql_type.to_string();
@@ -203,11 +229,20 @@ fn map_column(
     mapped
 }
 
-fn map_identity(table: &Table, column: &Column, target: Dialect, out: &mut MappedTable) -> Option<Identity> {
+fn map_identity(
+    table: &Table,
+    column: &Column,
+    target: Dialect,
+    out: &mut MappedTable,
+) -> Option<Identity> {
     let identity = column.identity?;
     let label = format!("{}.{}", table.name, column.name);
     let is_int = matches!(column.logical_type, LogicalType::Int { .. });
-    let pk = table.primary_key.as_ref().map(|pk| pk.columns.as_slice()).unwrap_or(&[]);
+    let pk = table
+        .primary_key
+        .as_ref()
+        .map(|pk| pk.columns.as_slice())
+        .unwrap_or(&[]);
     let sole_pk = pk.len() == 1 && pk[0] == column.name;
     let leads_key = pk.first() == Some(&column.name)
         || table.uniques.iter().any(|u| u.columns.first() == Some(&column.name))
@@ -218,13 +253,19 @@ fn map_identity(table: &Table, column: &Column, target: Dialect, out: &mut Mappe
         Some("its target type is not an integer")
     } else {
         match target {
-            Dialect::Sqlite if !sole_pk => Some("SQLite only auto-increments a single-column INTEGER PRIMARY KEY"),
-            Dialect::MySql if !leads_key => Some("MySQL only auto-increments the first column of a key"),
+            Dialect::Sqlite if !sole_pk => {
+                Some("SQLite only auto-increments a single-column INTEGER PRIMARY KEY")
+            }
+            Dialect::MySql if !leads_key => {
+                Some("MySQL only auto-increments the first column of a key")
+            }
             _ => None,
         }
     };
     if let Some(why) = why {
-        out.warnings.push(format!("{label}: identity not migrated ({why}); values are still copied"));
+        out.warnings.push(format!(
+            "{label}: identity not migrated ({why}); values are still copied"
+        ));
         return None;
     }
     if identity == Identity::Always && target == Dialect::MySql {
@@ -243,15 +284,20 @@ fn translate_default(
     out: &mut MappedTable,
 ) -> Option<DefaultValue> {
     match default {
-        DefaultValue::Expression { sql, dialect } => match expression_problem(sql, *dialect, target) {
-            None => Some(default.clone()),
-            Some(why) => {
-                out.warnings.push(format!("{label}: default ({sql}) not migrated: {why}"));
-                None
+        DefaultValue::Expression { sql, dialect } => {
+            match expression_problem(sql, *dialect, target) {
+                None => Some(default.clone()),
+                Some(why) => {
+                    out.warnings
+                        .push(format!("{label}: default ({sql}) not migrated: {why}"));
+                    None
+                }
             }
-        },
+        }
         DefaultValue::Number(n) if !is_number_literal(n) => {
-            out.warnings.push(format!("{label}: default {n:?} is not a number literal; not migrated"));
+            out.warnings.push(format!(
+                "{label}: default {n:?} is not a number literal; not migrated"
+            ));
             None
         }
         // MySQL reports a TINYINT(1) boolean's default as 0/1.
@@ -284,13 +330,17 @@ fn expression_problem(sql: &str, written_in: Dialect, target: Dialect) -> Option
     if written_in != target {
         return Some(format!("it is written in {written_in} SQL"));
     }
-    parse_expr(sql, target).err().map(|e| format!("it does not parse ({e})"))
+    parse_expr(sql, target)
+        .err()
+        .map(|e| format!("it does not parse ({e})"))
 }
 
 /// Parses one expression in `dialect`, refusing trailing text.
 pub(crate) fn parse_expr(sql: &str, dialect: Dialect) -> Result<Expr, String> {
     let d = parser_dialect(dialect);
-    let mut parser = Parser::new(d.as_ref()).try_with_sql(sql).map_err(|e| e.to_string())?;
+    let mut parser = Parser::new(d.as_ref())
+        .try_with_sql(sql)
+        .map_err(|e| e.to_string())?;
     let expr = parser.parse_expr().map_err(|e| e.to_string())?;
     match parser.peek_token().token {
         sqlparser::tokenizer::Token::EOF => Ok(expr),
@@ -378,13 +428,26 @@ fn fit_mysql_keys(source: &Table, out: &mut MappedTable) {
         let column = &mut out.table.columns[i];
         let is_text = !matches!(column.logical_type, LogicalType::Varbinary { .. });
         if matches!(column.logical_type, LogicalType::Json { .. }) {
-            out.warnings.push(format!("{}.{}: JSON column in a key cannot be keyed on MySQL", out.table.name, column.name));
+            out.warnings.push(format!(
+                "{}.{}: JSON column in a key cannot be keyed on MySQL",
+                out.table.name, column.name
+            ));
             continue;
         }
         let (ty, what) = if is_text {
-            (LogicalType::Varchar { length: Some(bytes / 4) }, format!("{} characters", bytes / 4))
+            (
+                LogicalType::Varchar {
+                    length: Some(bytes / 4),
+                },
+                format!("{} characters", bytes / 4),
+            )
         } else {
-            (LogicalType::Varbinary { length: Some(u64::from(bytes)) }, format!("{bytes} bytes"))
+            (
+                LogicalType::Varbinary {
+                    length: Some(u64::from(bytes)),
+                },
+                format!("{bytes} bytes"),
+            )
         };
         let sql = super::spelling::sql_type_for(&ty, Dialect::MySql).to_string();
         out.lossy.push(LossyColumn {
