@@ -203,3 +203,44 @@ async fn stops_quietly_when_the_receiver_is_gone() {
     // The session went back to the pool in a usable state.
     assert_eq!(source.count_rows("big").await.unwrap(), 200_000);
 }
+
+#[tokio::test]
+async fn decode_errors_name_the_column_and_free_the_session() {
+    let db = PgDb::create("pgread_bad").await;
+    db.execute("CREATE TABLE t AS SELECT g::int4 AS n FROM generate_series(1, 50000) g")
+        .await;
+    let source = PgSource::connect(&Endpoint::parse(&db.url).unwrap())
+        .await
+        .unwrap();
+    // A model that disagrees with the catalog: int8 where the column is int4.
+    let table = ferry_schema::Table::new(
+        "t",
+        vec![ferry_schema::Column::new(
+            "n",
+            ferry_schema::LogicalType::Int {
+                bits: 64,
+                unsigned: false,
+            },
+        )],
+    );
+    let (tx, _rx) = tokio::sync::mpsc::channel(4);
+    let err = source
+        .read_table(&table, ReadOptions::default(), tx)
+        .await
+        .unwrap_err();
+    match &err {
+        ferry_connectors::ConnectorError::Data {
+            table,
+            column,
+            detail,
+        } => {
+            assert_eq!((table.as_str(), column.as_str()), ("t", "n"));
+            assert!(
+                detail.contains("row 1") && detail.contains("int8"),
+                "{detail}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(source.count_rows("t").await.unwrap(), 50_000);
+}

@@ -16,7 +16,8 @@ use arrow_array::{RecordBatch, RecordBatchOptions};
 use async_trait::async_trait;
 use ferry_schema::{ident, Dialect, Schema, Table};
 use futures_util::StreamExt;
-use tokio_postgres::{IsolationLevel, NoTls};
+use std::pin::Pin;
+use tokio_postgres::{CopyOutStream, IsolationLevel, NoTls};
 
 /// Sessions a source opens at most (tables read concurrently).
 const SOURCE_SESSIONS: usize = 16;
@@ -65,7 +66,6 @@ impl Source for PgSource {
             .copied_columns()
             .map(|c| Decoder::for_column(&table.name, c))
             .collect::<Result<Vec<_>>>()?;
-        let schema = table.arrow_schema();
         let columns: Vec<String> = table
             .copied_columns()
             .map(|c| ident::quote(Dialect::Postgres, &c.name))
@@ -91,62 +91,17 @@ impl Source for PgSource {
             .await
             .map_err(|e| pgerr::server(ctx(), &e))?;
         futures_util::pin_mut!(stream);
-        let mut parser = CopyParser::new(decoders.len());
-        let mut total = 0u64;
-        let batch_rows = options.batch_rows.max(1);
-        let mut ended = false;
-        while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(|e| pgerr::server(ctx(), &e))?;
-            if ended {
-                continue;
-            }
-            parser.buf.extend_from_slice(&chunk);
-            loop {
-                let step = parser
-                    .step()
-                    .map_err(|d| pgerr::data(&table.name, "(row)", d))?;
-                let full = parser.rows >= batch_rows || parser.pos >= options.batch_bytes;
-                if step == Step::End {
-                    ended = true;
-                }
-                if parser.rows > 0 && (full || step == Step::End) {
-                    let rows = parser.rows;
-                    let arrays = decoders
-                        .iter()
-                        .enumerate()
-                        .map(|(c, d)| {
-                            decode::column(d, &parser.buf, parser.column(c), &table.name, total)
-                        })
-                        .collect::<Result<Vec<_>>>()?;
-                    let batch = RecordBatch::try_new_with_options(
-                        schema.clone(),
-                        arrays,
-                        &RecordBatchOptions::new().with_row_count(Some(rows)),
-                    )
-                    .map_err(|e| pgerr::data(&table.name, "(batch)", e.to_string()))?;
-                    parser.compact();
-                    total += u64::try_from(rows).unwrap_or(u64::MAX);
-                    if out.send(batch).await.is_err() {
-                        // The consumer stopped (another stage failed): end the COPY
-                        // server-side instead of streaming the rest of the table.
-                        let _ = cancel.cancel_query(NoTls).await;
-                        return Ok(total);
-                    }
-                }
-                if step != Step::Row {
-                    break;
-                }
-            }
-        }
-        if !ended {
-            return Err(pgerr::data(
-                &table.name,
-                "(row)",
-                "the COPY stream ended without its trailer",
-            ));
+        let pumped = pump(stream.as_mut(), &decoders, table, options, &out).await;
+        if !matches!(pumped, Ok(Pumped { complete: true, .. })) {
+            // The consumer went away or a value could not be decoded: stop the COPY
+            // server-side instead of streaming the rest of the table, and drain what
+            // is in flight so the session goes back to the pool idle.
+            let _ = cancel.cancel_query(NoTls).await;
+            while let Some(Ok(_)) = stream.next().await {}
+            return pumped.map(|p| p.rows);
         }
         tx.commit().await.map_err(|e| pgerr::server(ctx(), &e))?;
-        Ok(total)
+        pumped.map(|p| p.rows)
     }
 
     async fn count_rows(&self, table: &str) -> Result<u64> {
@@ -171,6 +126,83 @@ pub(crate) async fn count_rows(
         context: format!("counting the rows of {table}"),
         detail: format!("count(*) returned {n}"),
         code: None,
+    })
+}
+
+/// How far [`pump`] got.
+struct Pumped {
+    /// Rows sent to the channel.
+    rows: u64,
+    /// The trailer was reached (false: the receiver was dropped first).
+    complete: bool,
+}
+
+/// Feeds the COPY stream through the parser and sends a batch every
+/// `batch_rows` rows or `batch_bytes` bytes.
+async fn pump(
+    mut stream: Pin<&mut CopyOutStream>,
+    decoders: &[Decoder],
+    table: &Table,
+    options: ReadOptions,
+    out: &BatchSender,
+) -> Result<Pumped> {
+    let schema = table.arrow_schema();
+    let mut parser = CopyParser::new(decoders.len());
+    let mut total = 0u64;
+    let batch_rows = options.batch_rows.max(1);
+    let mut ended = false;
+    while let Some(chunk) = stream.next().await {
+        let chunk =
+            chunk.map_err(|e| pgerr::server(format!("reading table {}", table.name), &e))?;
+        if ended {
+            continue;
+        }
+        parser.buf.extend_from_slice(&chunk);
+        loop {
+            let step = parser
+                .step()
+                .map_err(|d| pgerr::data(&table.name, "(row)", d))?;
+            ended |= step == Step::End;
+            let full = parser.rows >= batch_rows || parser.pos >= options.batch_bytes;
+            if parser.rows > 0 && (full || ended) {
+                let rows = parser.rows;
+                let arrays = decoders
+                    .iter()
+                    .enumerate()
+                    .map(|(c, d)| {
+                        decode::column(d, &parser.buf, parser.column(c), &table.name, total)
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                let batch = RecordBatch::try_new_with_options(
+                    schema.clone(),
+                    arrays,
+                    &RecordBatchOptions::new().with_row_count(Some(rows)),
+                )
+                .map_err(|e| pgerr::data(&table.name, "(batch)", e.to_string()))?;
+                parser.compact();
+                total += u64::try_from(rows).unwrap_or(u64::MAX);
+                if out.send(batch).await.is_err() {
+                    return Ok(Pumped {
+                        rows: total,
+                        complete: false,
+                    });
+                }
+            }
+            if step != Step::Row {
+                break;
+            }
+        }
+    }
+    if !ended {
+        return Err(pgerr::data(
+            &table.name,
+            "(row)",
+            "the COPY stream ended without its trailer",
+        ));
+    }
+    Ok(Pumped {
+        rows: total,
+        complete: true,
     })
 }
 
