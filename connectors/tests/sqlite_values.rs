@@ -7,12 +7,14 @@
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Date32Type, Int64Type, TimestampMicrosecondType};
 use arrow_array::Array;
+use arrow_array::IntervalMonthDayNanoArray;
 use arrow_array::{
     ArrayRef, BinaryArray, BooleanArray, Date32Array, DurationMicrosecondArray,
     FixedSizeBinaryArray, Float32Array, Float64Array, Int16Array, Int32Array, Int64Array,
     Int8Array, RecordBatch, StringArray, Time64MicrosecondArray, TimestampMicrosecondArray,
     UInt16Array, UInt32Array, UInt64Array, UInt8Array,
 };
+use arrow_buffer::IntervalMonthDayNano;
 use ferry_connectors::sqlite::{SqliteSource, SqliteTarget};
 use ferry_connectors::{ConnectorError, Endpoint, ReadOptions, Source, Target};
 use ferry_schema::{Column, LogicalType, Table};
@@ -274,6 +276,16 @@ async fn every_arrow_type_survives_sqlite() {
             ),
         ),
         (
+            "iv",
+            "INTERVAL",
+            LogicalType::Interval,
+            Arc::new(IntervalMonthDayNanoArray::from(vec![
+                Some(IntervalMonthDayNano::new(14, -3, 3_723_500_000_000)),
+                Some(IntervalMonthDayNano::new(0, 0, -1000)),
+                None,
+            ])),
+        ),
+        (
             "y",
             "INTEGER",
             LogicalType::Year,
@@ -435,7 +447,7 @@ async fn fixture_values_decode_to_the_conventions() {
             .value(1),
         f64::NEG_INFINITY
     );
-    assert_eq!(cols[idx("flag")].as_boolean().value(2), true);
+    assert!(cols[idx("flag")].as_boolean().value(2));
     assert_eq!(cols[idx("nvc")].as_string::<i32>().value(1), "漢字テスト");
     assert_eq!(
         cols[idx("bl")].as_binary::<i32>().value(1),

@@ -218,6 +218,56 @@ pub(crate) fn format_duration(out: &mut String, micros: i64) -> Option<()> {
     Some(())
 }
 
+/// Appends an interval as `P<months>M<days>DT<seconds>S` (each part signed, seconds
+/// with up to 6 fraction digits), e.g. `P14M-3DT3723.5S`; `None` when the
+/// nanoseconds are not whole microseconds (ferry's convention says they are).
+pub(crate) fn format_interval(out: &mut String, months: i32, days: i32, nanos: i64) -> Option<()> {
+    if nanos % 1000 != 0 {
+        return None;
+    }
+    let micros = nanos / 1000;
+    let _ = write!(out, "P{months}M{days}DT");
+    if micros < 0 {
+        out.push('-');
+    }
+    let magnitude = micros.unsigned_abs();
+    let _ = write!(out, "{}", magnitude / 1_000_000);
+    let fraction = magnitude % 1_000_000;
+    if fraction != 0 {
+        let _ = write!(out, ".{fraction:06}");
+    }
+    out.push('S');
+    Some(())
+}
+
+/// Parses what [`format_interval`] writes → (months, days, nanoseconds).
+pub(crate) fn parse_interval(text: &str) -> Option<(i32, i32, i64)> {
+    let rest = text.strip_prefix('P')?;
+    let (months, rest) = rest.split_once('M')?;
+    let (days, rest) = rest.split_once('D')?;
+    let seconds = rest.strip_prefix('T')?.strip_suffix('S')?;
+    let (negative, seconds) = match seconds.strip_prefix('-') {
+        Some(s) => (true, s),
+        None => (false, seconds),
+    };
+    let (whole, fraction) = seconds.split_once('.').unwrap_or((seconds, ""));
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(whole) || (!fraction.is_empty() && !digits(fraction)) || fraction.len() > 6 {
+        return None;
+    }
+    let mut micros = whole.parse::<i64>().ok()?.checked_mul(1_000_000)?;
+    if !fraction.is_empty() {
+        let scale = 10i64.pow(u32::try_from(6 - fraction.len()).ok()?);
+        micros = micros.checked_add(fraction.parse::<i64>().ok()? * scale)?;
+    }
+    let micros = if negative { -micros } else { micros };
+    Some((
+        months.parse().ok()?,
+        days.parse().ok()?,
+        micros.checked_mul(1000)?,
+    ))
+}
+
 /// Plain decimal text (`[-+]digits[.digits]`, or `.digits`) → the text with any `+` removed.
 pub(crate) fn decimal_text(text: &str) -> Option<&str> {
     let body = text.strip_prefix('+').unwrap_or(text);
@@ -352,6 +402,11 @@ mod tests {
         assert_eq!(fmt(|s| format_uuid(s, &bytes)), text.to_lowercase());
         assert_eq!(parse_uuid("0123abcd456789ef0123456789abcdef"), Some(bytes));
         assert_eq!(parse_uuid("0123abcd-4567-89ef-0123-456789abcdeg"), None);
+        let iv = fmt(|s| format_interval(s, 14, -3, 3_723_500_000_000).unwrap());
+        assert_eq!(iv, "P14M-3DT3723.500000S");
+        assert_eq!(parse_interval(&iv), Some((14, -3, 3_723_500_000_000)));
+        assert_eq!(parse_interval("P0M0DT-0.5S"), Some((0, 0, -500_000_000)));
+        assert!(format_interval(&mut String::new(), 0, 0, 1).is_none());
     }
 
     proptest::proptest! {
@@ -377,6 +432,13 @@ mod tests {
             s.clear();
             format_duration(&mut s, duration).unwrap();
             proptest::prop_assert_eq!(parse_duration(&s), Some(duration), "{}", s);
+        }
+
+        #[test]
+        fn intervals_round_trip(months: i32, days: i32, micros in -(i64::MAX / 1000)..=(i64::MAX / 1000)) {
+            let mut s = String::new();
+            format_interval(&mut s, months, days, micros * 1000).unwrap();
+            proptest::prop_assert_eq!(parse_interval(&s), Some((months, days, micros * 1000)), "{}", s);
         }
 
         #[test]

@@ -19,20 +19,23 @@
 //! | Timestamp | TEXT `YYYY-MM-DD[ T]HH:MM[:SS[.ffffff]]` (optional `Z`/`+00:00`), INTEGER unix seconds |
 //! | Time / Duration | TEXT `HH:MM[:SS[.ffffff]]` (`[-]H+:MM:SS...` for durations) |
 //! | Uuid | TEXT of 36 or 32 hex characters, BLOB of 16 bytes |
+//! | Interval | TEXT `P<months>M<days>DT<seconds>S` as ferry's writer stores it |
 //!
 //! An untyped column (BLOB affinity) is read as bytes, whatever its storage class.
 //! SQLite has no REAL NaN (it stores NULL instead), so none can appear.
 
 use super::codec;
-use super::error::{data, server, DIALECT};
-use crate::{BatchSender, ConnectorError, ReadOptions, Result};
+use super::error::{data, server};
+use crate::{BatchSender, ReadOptions, Result};
 use arrow_array::builder::{
     BinaryBuilder, BooleanBuilder, Date32Builder, DurationMicrosecondBuilder,
     FixedSizeBinaryBuilder, Float32Builder, Float64Builder, Int16Builder, Int32Builder,
-    Int64Builder, Int8Builder, StringBuilder, Time64MicrosecondBuilder,
-    TimestampMicrosecondBuilder, UInt16Builder, UInt32Builder, UInt64Builder, UInt8Builder,
+    Int64Builder, Int8Builder, IntervalMonthDayNanoBuilder, StringBuilder,
+    Time64MicrosecondBuilder, TimestampMicrosecondBuilder, UInt16Builder, UInt32Builder,
+    UInt64Builder, UInt8Builder,
 };
 use arrow_array::{ArrayRef, RecordBatch, RecordBatchOptions};
+use arrow_buffer::IntervalMonthDayNano;
 use arrow_schema::DataType;
 use ferry_schema::ident::quote;
 use ferry_schema::{Dialect, LogicalType, Table};
@@ -55,6 +58,7 @@ enum Kind {
     Duration,
     Timestamp(Option<Arc<str>>),
     Uuid,
+    Interval,
 }
 
 /// Why a cell was refused (turned into a message only when it happens).
@@ -65,8 +69,9 @@ enum Refusal {
     Value(&'static str),
 }
 
-fn kind_of(table: &str, column: &str, logical: &LogicalType) -> Result<Kind> {
-    Ok(match logical {
+/// The decoder for a column of `logical` type (every logical type has one).
+fn kind_of(logical: &LogicalType) -> Kind {
+    match logical {
         LogicalType::Boolean => Kind::Bool,
         LogicalType::Int { .. } | LogicalType::Year => Kind::Int(logical.arrow_type()),
         LogicalType::Float32 => Kind::Float32,
@@ -88,16 +93,8 @@ fn kind_of(table: &str, column: &str, logical: &LogicalType) -> Result<Kind> {
             Kind::Timestamp(with_time_zone.then(|| Arc::from(ferry_schema::UTC_OFFSET)))
         }
         LogicalType::Uuid => Kind::Uuid,
-        // Interval: ferry has no SQLite text form for it yet.
-        other => {
-            return Err(ConnectorError::UnsupportedType {
-                dialect: DIALECT,
-                table: table.to_string(),
-                column: column.to_string(),
-                type_name: other.describe(),
-            })
-        }
-    })
+        LogicalType::Interval => Kind::Interval,
+    }
 }
 
 /// One column's builder for the batch being filled.
@@ -121,6 +118,7 @@ enum Slot {
     Duration(DurationMicrosecondBuilder),
     Timestamp(TimestampMicrosecondBuilder),
     Uuid(FixedSizeBinaryBuilder),
+    Interval(IntervalMonthDayNanoBuilder),
 }
 
 impl Slot {
@@ -153,6 +151,7 @@ impl Slot {
                 TimestampMicrosecondBuilder::with_capacity(rows).with_timezone_opt(tz.clone()),
             ),
             Kind::Uuid => Slot::Uuid(FixedSizeBinaryBuilder::with_capacity(rows, 16)),
+            Kind::Interval => Slot::Interval(IntervalMonthDayNanoBuilder::with_capacity(rows)),
         }
     }
 
@@ -263,6 +262,15 @@ impl Slot {
                     .ok_or(Refusal::Value("a timestamp in range"))?,
                 _ => return Err(Refusal::Class("a timestamp (text or unix seconds)")),
             }),
+            Slot::Interval(b) => {
+                let parsed = match v {
+                    ValueRef::Text(t) => text(t).and_then(codec::parse_interval),
+                    _ => return Err(Refusal::Class("an interval (text P<m>M<d>DT<s>S)")),
+                };
+                let (months, days, nanos) =
+                    parsed.ok_or(Refusal::Value("an interval P<m>M<d>DT<s>S"))?;
+                b.append_value(IntervalMonthDayNano::new(months, days, nanos));
+            }
             Slot::Uuid(b) => {
                 let bytes = match v {
                     ValueRef::Blob(raw) if raw.len() == 16 => {
@@ -302,6 +310,7 @@ impl Slot {
             Slot::Duration(b) => b.append_null(),
             Slot::Timestamp(b) => b.append_null(),
             Slot::Uuid(b) => b.append_null(),
+            Slot::Interval(b) => b.append_null(),
         }
     }
 
@@ -325,6 +334,7 @@ impl Slot {
             Slot::Duration(b) => Arc::new(b.finish()),
             Slot::Timestamp(b) => Arc::new(b.finish()),
             Slot::Uuid(b) => Arc::new(b.finish()),
+            Slot::Interval(b) => Arc::new(b.finish()),
         }
     }
 }
@@ -398,8 +408,8 @@ pub(crate) fn read_table(
     let columns: Vec<_> = table.copied_columns().collect();
     let kinds = columns
         .iter()
-        .map(|c| kind_of(&table.name, &c.name, &c.logical_type))
-        .collect::<Result<Vec<_>>>()?;
+        .map(|c| kind_of(&c.logical_type))
+        .collect::<Vec<_>>();
     let list: Vec<String> = columns
         .iter()
         .map(|c| quote(Dialect::Sqlite, &c.name))

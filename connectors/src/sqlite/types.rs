@@ -16,17 +16,36 @@ pub(crate) fn logical_type(declared: &str) -> LogicalType {
     let upper = declared.trim().to_ascii_uppercase();
     let (base, args) = split_args(&upper);
     let first = args.first().copied();
+    // Fractional-second digits: ferry carries microseconds at most.
+    let precision = first.and_then(|p| u8::try_from(p.min(6)).ok()).unwrap_or(6);
+    let zoned = upper.contains("WITH TIME ZONE");
     match base.as_str() {
         "BOOLEAN" | "BOOL" => return LogicalType::Boolean,
         "DATE" => return LogicalType::Date,
         "DATETIME" | "TIMESTAMP" | "TIMESTAMP WITHOUT TIME ZONE" => {
             return LogicalType::Timestamp {
-                precision: 6,
-                with_time_zone: false,
+                precision,
+                with_time_zone: zoned,
             }
         }
-        "TIME" | "TIME WITHOUT TIME ZONE" => return LogicalType::Time { precision: 6 },
+        "TIMESTAMPTZ" | "TIMESTAMP WITH TIME ZONE" => {
+            return LogicalType::Timestamp {
+                precision,
+                with_time_zone: true,
+            }
+        }
+        "TIME" | "TIME WITHOUT TIME ZONE" => return LogicalType::Time { precision },
+        // Spellings ferry's own SQLite DDL uses for types SQLite lacks.
+        "DURATION" => return LogicalType::Duration { precision },
+        "INTERVAL" => return LogicalType::Interval,
+        "BIT" | "BIT VARYING" => {
+            return LogicalType::Bit {
+                length: first.and_then(|n| u32::try_from(n).ok()).unwrap_or(1),
+                varying: base == "BIT VARYING",
+            }
+        }
         "JSON" => return LogicalType::Json { binary: false },
+        "JSONB" => return LogicalType::Json { binary: true },
         "UUID" => return LogicalType::Uuid,
         "NUMERIC" | "DECIMAL" => {
             return LogicalType::Decimal {
@@ -183,5 +202,48 @@ mod tests {
         assert_eq!(lt("TIME"), LogicalType::Time { precision: 6 });
         assert_eq!(lt("JSON"), LogicalType::Json { binary: false });
         assert_eq!(lt("UUID"), LogicalType::Uuid);
+    }
+
+    #[test]
+    fn maps_what_ferrys_sqlite_ddl_writes() {
+        assert_eq!(lt("TIME(3)"), LogicalType::Time { precision: 3 });
+        assert_eq!(
+            lt("TIMESTAMP(6) WITH TIME ZONE"),
+            LogicalType::Timestamp {
+                precision: 6,
+                with_time_zone: true
+            }
+        );
+        assert_eq!(
+            lt("TIMESTAMP(0)"),
+            LogicalType::Timestamp {
+                precision: 0,
+                with_time_zone: false
+            }
+        );
+        assert_eq!(lt("DURATION(6)"), LogicalType::Duration { precision: 6 });
+        assert_eq!(lt("INTERVAL"), LogicalType::Interval);
+        assert_eq!(
+            lt("BIT(12)"),
+            LogicalType::Bit {
+                length: 12,
+                varying: false
+            }
+        );
+        assert_eq!(
+            lt("BIT VARYING(5)"),
+            LogicalType::Bit {
+                length: 5,
+                varying: true
+            }
+        );
+        assert_eq!(lt("JSONB"), LogicalType::Json { binary: true });
+        assert_eq!(
+            lt("MEDIUMINT"),
+            LogicalType::Int {
+                bits: 64,
+                unsigned: false
+            }
+        );
     }
 }

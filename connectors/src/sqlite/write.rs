@@ -7,8 +7,8 @@
 //! floats → REAL (NaN refused: SQLite would store NULL); Decimal → TEXT, which a
 //! NUMERIC-affinity column converts to INTEGER/REAL as SQLite always does;
 //! Date / Time / Timestamp / Duration → ISO-8601 TEXT (see [`super::codec`]),
-//! zoned timestamps with a `+00:00` suffix; Uuid → 36-character TEXT; Json,
-//! Enum, Set, strings → TEXT; Binary, Bit → BLOB. Interval is refused.
+//! zoned timestamps with a `+00:00` suffix; Interval → TEXT `P<m>M<d>DT<s>S`;
+//! Uuid → 36-character TEXT; Json, Enum, Set, strings → TEXT; Binary, Bit → BLOB.
 //!
 //! If a batch fails, the open transaction is rolled back; rows of earlier,
 //! committed transactions stay (the engine empties the table before a retry).
@@ -19,13 +19,13 @@ use crate::{BatchReceiver, ConnectorError, Result, WriteStats};
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
     Date32Type, DurationMicrosecondType, Float32Type, Float64Type, Int16Type, Int32Type, Int64Type,
-    Int8Type, Time64MicrosecondType, TimestampMicrosecondType, UInt16Type, UInt32Type, UInt64Type,
-    UInt8Type,
+    Int8Type, IntervalMonthDayNanoType, Time64MicrosecondType, TimestampMicrosecondType,
+    UInt16Type, UInt32Type, UInt64Type, UInt8Type,
 };
 use arrow_array::{
     Array, ArrayRef, BinaryArray, BooleanArray, FixedSizeBinaryArray, PrimitiveArray, StringArray,
 };
-use arrow_schema::{DataType, TimeUnit};
+use arrow_schema::{DataType, IntervalUnit, TimeUnit};
 use ferry_schema::ident::quote;
 use ferry_schema::{Dialect, LogicalType, Table};
 use rusqlite::types::Null;
@@ -55,6 +55,7 @@ enum Binder<'a> {
     Duration(&'a PrimitiveArray<DurationMicrosecondType>),
     Timestamp(&'a PrimitiveArray<TimestampMicrosecondType>, bool),
     Uuid(&'a FixedSizeBinaryArray),
+    Interval(&'a PrimitiveArray<IntervalMonthDayNanoType>),
 }
 
 impl<'a> Binder<'a> {
@@ -86,6 +87,9 @@ impl<'a> Binder<'a> {
                 Binder::Timestamp(a.as_primitive_opt()?, tz.is_some())
             }
             DataType::FixedSizeBinary(16) => Binder::Uuid(a.as_fixed_size_binary_opt()?),
+            DataType::Interval(IntervalUnit::MonthDayNano) => {
+                Binder::Interval(a.as_primitive_opt()?)
+            }
             _ => return None,
         })
     }
@@ -110,6 +114,7 @@ impl<'a> Binder<'a> {
             Binder::Duration(a) => a.is_null(row),
             Binder::Timestamp(a, _) => a.is_null(row),
             Binder::Uuid(a) => a.is_null(row),
+            Binder::Interval(a) => a.is_null(row),
         }
     }
 
@@ -195,6 +200,12 @@ impl<'a> Binder<'a> {
             }
             Binder::Uuid(a) => {
                 codec::format_uuid(scratch, a.value(row));
+                text(scratch, stmt)
+            }
+            Binder::Interval(a) => {
+                let v = a.value(row);
+                codec::format_interval(scratch, v.months, v.days, v.nanoseconds)
+                    .ok_or("the interval has nanoseconds below a microsecond")?;
                 text(scratch, stmt)
             }
         }
@@ -305,18 +316,5 @@ pub(crate) fn write_table(
             let _ = conn.execute_batch("ROLLBACK");
             Err(e)
         }
-    }
-}
-
-#[cfg(test)]
-#[allow(clippy::unwrap_used)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn interval_is_not_bound() {
-        let array: ArrayRef =
-            std::sync::Arc::new(arrow_array::IntervalMonthDayNanoArray::from(vec![None]));
-        assert!(Binder::new(&array, &LogicalType::Interval).is_none());
     }
 }
