@@ -106,6 +106,7 @@ pub fn check_identifier(dialect: Dialect, object: &str, name: &str) -> Result<()
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

@@ -118,6 +118,7 @@ pub fn check_names(tables: &[Table], dialect: Dialect) -> Result<(), SchemaError
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use crate::{Column, Index, IndexKey, IndexTarget, LogicalType, UniqueConstraint};
@@ -193,7 +194,7 @@ mod tests {
 
     #[test]
     fn mysql_foreign_key_names_are_per_database() {
-        let mut fk_table = |name: &str| {
+        let fk_table = |name: &str| {
             let mut t = table(name, &["a"]);
             t.foreign_keys.push(crate::ForeignKey {
                 name: "fk_parent".into(),

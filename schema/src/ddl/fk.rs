@@ -28,7 +28,7 @@ pub(crate) fn fk_constraint(
     dialect: Dialect,
 ) -> ForeignKeyConstraint {
     let characteristics =
-        (fk.deferrable && dialect.supports_deferrable_fks()).then(|| ConstraintCharacteristics {
+        (fk.deferrable && dialect.supports_deferrable_fks()).then_some(ConstraintCharacteristics {
             deferrable: Some(true),
             initially: Some(if fk.initially_deferred {
                 DeferrableInitial::Deferred

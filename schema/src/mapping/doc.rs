@@ -251,6 +251,7 @@ pub fn mapping_table_markdown() -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 
