@@ -217,6 +217,27 @@ async fn writer_refuses_bad_values_by_column_and_row() {
         }
         other => panic!("{other:?}"),
     }
+    // Text with a NUL cannot be stored: refused by row, not by a server encoding error.
+    let (tx, rx) = tokio::sync::mpsc::channel(1);
+    target
+        .execute("creating s", &["CREATE TABLE s (v text)".to_string()])
+        .await
+        .unwrap();
+    let s_table = Table::new(
+        "s",
+        vec![Column::new("v", LogicalType::Text { max_bytes: None })],
+    );
+    let values: ArrayRef = Arc::new(StringArray::from(vec![Some("ok"), Some("NUL\0inside")]));
+    tx.send(RecordBatch::try_new(s_table.arrow_schema(), vec![values]).unwrap())
+        .await
+        .unwrap();
+    drop(tx);
+    let err = target
+        .write_table(&s_table, rx)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("row 2") && err.contains("NUL"), "{err}");
     // Nothing was committed, and the session is usable again.
     assert_eq!(target.count_rows("n").await.unwrap(), 0);
     let missing = Table::new("absent", vec![Column::new("v", LogicalType::Boolean)]);

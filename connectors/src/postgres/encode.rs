@@ -112,6 +112,9 @@ pub(crate) fn column(
     out.data.clear();
     out.lens.clear();
     out.lens.reserve(array.len());
+    if let Some(strings) = array.as_any().downcast_ref::<StringArray>() {
+        refuse_nul(strings)?;
+    }
     match (array.data_type(), kind) {
         (DataType::Boolean, _) => fixed(downcast::<BooleanArray>(array)?.iter(), out, |v| {
             Some([u8::from(v)])
@@ -198,6 +201,24 @@ pub(crate) fn column(
             format!("cannot write Arrow {t} into a PostgreSQL {k:?} column"),
         )),
     }
+}
+
+/// PostgreSQL text types cannot hold U+0000 (MySQL and SQLite strings can). One
+/// scan of the whole value buffer; rows are only looked at when it finds a NUL.
+fn refuse_nul(strings: &StringArray) -> std::result::Result<(), Refusal> {
+    if !strings.values().contains(&0) {
+        return Ok(());
+    }
+    let row = strings
+        .iter()
+        .position(|v| v.is_some_and(|v| v.contains('\0')))
+        .unwrap_or(0);
+    Err((
+        row,
+        "PostgreSQL text cannot contain the NUL character (U+0000): remove it at the source, \
+         or map the column to a binary type"
+            .to_string(),
+    ))
 }
 
 fn prim<T: ArrowPrimitiveType>(a: &ArrayRef) -> std::result::Result<&PrimitiveArray<T>, Refusal> {
