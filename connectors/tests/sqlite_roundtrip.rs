@@ -182,3 +182,26 @@ async fn reset_identity_moves_the_sequence() {
         0
     );
 }
+
+#[tokio::test]
+async fn odd_identifiers_round_trip() {
+    let source = TempDb::new("sqliteoddnames");
+    Connection::open(&source.0)
+        .unwrap()
+        .execute_batch(
+            r#"CREATE TABLE "we""ird name; --" ("sel""ect" INTEGER PRIMARY KEY, "from" TEXT, [ünï 🚀] BLOB);
+               INSERT INTO "we""ird name; --" VALUES (1, 'a', x'01'), (2, NULL, NULL);
+               CREATE INDEX "i""x" ON "we""ird name; --" ("from");"#,
+        )
+        .unwrap();
+    let schema = SqliteSource::open(&endpoint(&source.0))
+        .unwrap()
+        .introspect()
+        .await
+        .unwrap();
+    let table = &schema.tables[0];
+    assert_eq!(table.name, "we\"ird name; --");
+    assert_eq!(table.columns[0].name, "sel\"ect");
+    assert_eq!(table.indexes[0].name, "i\"x");
+    round_trip(&source.0, ReadOptions::default()).await;
+}
