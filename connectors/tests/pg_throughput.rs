@@ -1,0 +1,55 @@
+//! A rough end-to-end throughput check of the PostgreSQL reader and writer
+//! (ignored by default; run with `--ignored --nocapture` to see rows/s).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use ferry_connectors::postgres::{PgSource, PgTarget};
+use ferry_connectors::{Endpoint, ReadOptions, Source, Target};
+use ferry_fixtures::PgDb;
+use std::time::Instant;
+
+const CREATE: &str = "CREATE TABLE wide (id bigint PRIMARY KEY, n numeric(12,2), t text, ts timestamptz, f float8, b bool)";
+
+#[tokio::test]
+#[ignore = "throughput measurement, not a correctness test"]
+async fn copy_one_million_rows() {
+    let from = PgDb::create("pgtp_src").await;
+    let to = PgDb::create("pgtp_dst").await;
+    from.execute(CREATE).await;
+    to.execute(CREATE).await;
+    from.execute(
+        "INSERT INTO wide SELECT g, g / 100.0, 'row number ' || g, now() - g * interval '1 second', g * 0.5, g % 2 = 0
+         FROM generate_series(1, 1000000) g",
+    )
+    .await;
+    let source = PgSource::connect(&Endpoint::parse(&from.url).unwrap())
+        .await
+        .unwrap();
+    let target = PgTarget::connect(&Endpoint::parse(&to.url).unwrap(), 1)
+        .await
+        .unwrap();
+    let table = source
+        .introspect()
+        .await
+        .unwrap()
+        .table("wide")
+        .unwrap()
+        .clone();
+
+    let (tx, mut rx) = tokio::sync::mpsc::channel(4);
+    let start = Instant::now();
+    let drain = async move { while rx.recv().await.is_some() {} };
+    let (rows, ()) = tokio::join!(source.read_table(&table, ReadOptions::default(), tx), drain);
+    let read = start.elapsed();
+    assert_eq!(rows.unwrap(), 1_000_000);
+
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    let start = Instant::now();
+    let (rows, stats) = tokio::join!(
+        source.read_table(&table, ReadOptions::default(), tx),
+        target.write_table(&table, rx)
+    );
+    let both = start.elapsed();
+    assert_eq!((rows.unwrap(), stats.unwrap().rows), (1_000_000, 1_000_000));
+    println!("read only: {read:?}; read + write: {both:?} for 1M rows");
+}
