@@ -23,7 +23,7 @@ mod types;
 
 pub use ddl::{
     add_foreign_keys, comment_statements, create_indexes, create_table, drop_table,
-    max_value_query, orphan_count_query,
+    identity_restart_query, max_value_query, orphan_count_query, MYSQL_TEXT_PREFIX,
 };
 pub use dialect::Dialect;
 pub use error::SchemaError;

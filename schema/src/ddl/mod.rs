@@ -20,6 +20,6 @@ mod table;
 mod tests;
 
 pub use fk::add_foreign_keys;
-pub use index::create_indexes;
-pub use query::{max_value_query, orphan_count_query};
+pub use index::{create_indexes, MYSQL_TEXT_PREFIX};
+pub use query::{identity_restart_query, max_value_query, orphan_count_query};
 pub use table::{comment_statements, create_table, drop_table};

@@ -6,7 +6,7 @@
 //! catalog text is ever parsed as SQL.
 
 use super::build::object_name;
-use crate::ident::ident;
+use crate::ident::{ident, quote, quote_qualified, string_literal};
 use crate::{Dialect, ForeignKey, Table};
 use sqlparser::ast::{
     visit_expressions_mut, visit_relations_mut, BinaryOperator, Expr, Ident, ObjectName, Statement,
@@ -18,6 +18,9 @@ use std::ops::ControlFlow;
 const ORPHANS: &str = "SELECT COUNT(*) FROM ferry_child AS c \
      WHERE ferry_child_filter AND NOT EXISTS (SELECT 1 FROM ferry_parent AS p WHERE ferry_join)";
 const MAX_VALUE: &str = "SELECT MAX(ferry_column) FROM ferry_table";
+const PG_RESTART: &str =
+    "SELECT setval(pg_get_serial_sequence(ferry_seq_table, ferry_seq_column), \
+     COALESCE(MAX(ferry_column), 0) + 1, false) FROM ferry_table";
 
 /// Parses a constant template and substitutes placeholders: relation names by
 /// `relations`, bare identifiers by `exprs`. The templates are constants, so the
@@ -113,4 +116,40 @@ pub fn max_value_query(
         &[("ferry_table", object_name(namespace, &table.name, dialect))],
         &[("ferry_column", Expr::Identifier(ident(dialect, column)))],
     )
+}
+
+/// After a load with explicit identity values, the statement that moves the
+/// column's sequence past the largest value, so the next generated id does not
+/// collide. PostgreSQL only: `None` on MySQL (InnoDB advances AUTO_INCREMENT past
+/// inserted values) and SQLite (AUTOINCREMENT tracks them in `sqlite_sequence`).
+pub fn identity_restart_query(
+    table: &Table,
+    column: &str,
+    namespace: Option<&str>,
+    dialect: Dialect,
+) -> Option<String> {
+    if dialect != Dialect::Postgres {
+        return None;
+    }
+    // pg_get_serial_sequence reads its first argument as SQL text (quoted names,
+    // case-folded otherwise) and its second as a plain column name.
+    let table_text = match namespace {
+        Some(ns) => quote_qualified(dialect, ns, &table.name),
+        None => quote(dialect, &table.name),
+    };
+    Some(fill(
+        PG_RESTART,
+        &[("ferry_table", object_name(namespace, &table.name, dialect))],
+        &[
+            (
+                "ferry_seq_table",
+                Expr::value(string_literal(dialect, &table_text)),
+            ),
+            (
+                "ferry_seq_column",
+                Expr::value(string_literal(dialect, column)),
+            ),
+            ("ferry_column", Expr::Identifier(ident(dialect, column))),
+        ],
+    ))
 }

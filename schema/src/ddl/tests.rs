@@ -691,3 +691,25 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn identity_restart_on_postgres_only() {
+    let t = Table::new(
+        "Items",
+        vec![Column::new(
+            "Id",
+            LogicalType::Int {
+                bits: 64,
+                unsigned: false,
+            },
+        )],
+    );
+    assert_eq!(
+        identity_restart_query(&t, "Id", Some("app"), Dialect::Postgres).unwrap(),
+        r#"SELECT setval(pg_get_serial_sequence('"app"."Items"', 'Id'), COALESCE(MAX("Id"), 0) + 1, false) FROM "app"."Items""#
+    );
+    assert!(identity_restart_query(&t, "Id", None, Dialect::MySql).is_none());
+    let hostile = Table::new("it's", vec![]);
+    let sql = identity_restart_query(&hostile, "x'y", None, Dialect::Postgres).unwrap();
+    assert_eq!(reparse(&sql, Dialect::Postgres), sql);
+}

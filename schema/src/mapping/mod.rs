@@ -4,6 +4,7 @@
 
 mod convert;
 mod doc;
+mod mysql_keys;
 mod parse;
 mod spelling;
 mod table;

@@ -56,9 +56,6 @@ pub struct MappedTable {
     pub materialized: Vec<String>,
 }
 
-/// MySQL/InnoDB's longest index key, in bytes.
-const MYSQL_MAX_KEY_BYTES: u32 = 3072;
-
 /// Maps `table`, read from `source`, to the model of the table to create on `target`.
 pub fn map_table(
     table: &Table,
@@ -79,9 +76,26 @@ pub fn map_table(
     }
     out.table.columns = columns;
     if target == Dialect::MySql {
-        fit_mysql_keys(table, &mut out);
+        super::mysql_keys::fit_mysql_keys(table, &mut out);
     }
 
+    if source != target {
+        // Primary-key names do not travel: MySQL calls every one PRIMARY, which would
+        // clash in PostgreSQL's per-schema namespace; the target picks its own.
+        if let Some(pk) = &mut out.table.primary_key {
+            pk.name = None;
+        }
+    }
+    if source == Dialect::MySql && target != Dialect::MySql {
+        // MySQL index names are per table; PostgreSQL and SQLite keep them per
+        // schema, so they get the table name in front (unless they already have it).
+        let prefix = format!("{t}_");
+        for unique in &mut out.table.uniques {
+            if !unique.name.starts_with(&prefix) {
+                unique.name = derived_name(&[t, &unique.name], target);
+            }
+        }
+    }
     out.table.checks.clear();
     for check in &table.checks {
         match expression_problem(&check.expression, check.dialect, target) {
@@ -129,6 +143,12 @@ pub fn map_table(
                 index.name
             ));
             index.keys.iter_mut().for_each(|k| k.prefix_length = None);
+        }
+        if source == Dialect::MySql
+            && target != Dialect::MySql
+            && !index.name.starts_with(&format!("{t}_"))
+        {
+            index.name = derived_name(&[t, &index.name], target);
         }
         index.dialect = target;
         out.table.indexes.push(index);
@@ -383,81 +403,4 @@ pub(crate) fn derived_name(parts: &[&str], dialect: Dialect) -> String {
         out.push(ch);
     }
     out
-}
-
-/// MySQL cannot key TEXT/BLOB columns without a prefix: columns in a primary key,
-/// unique constraint, unique index or foreign key become VARCHAR/VARBINARY sized
-/// so the key fits 3072 bytes.
-fn fit_mysql_keys(source: &Table, out: &mut MappedTable) {
-    let table = &out.table;
-    let mut keys: Vec<Vec<String>> = Vec::new();
-    keys.extend(table.primary_key.iter().map(|pk| pk.columns.clone()));
-    keys.extend(table.uniques.iter().map(|u| u.columns.clone()));
-    keys.extend(table.foreign_keys.iter().map(|f| f.columns.clone()));
-    keys.extend(table.indexes.iter().filter(|i| i.unique).map(|i| {
-        i.keys
-            .iter()
-            .filter_map(|k| match (&k.target, k.prefix_length) {
-                (IndexTarget::Column(c), None) => Some(c.clone()),
-                _ => None,
-            })
-            .collect()
-    }));
-    let unbounded = |ty: &LogicalType| {
-        matches!(ty, LogicalType::Text { .. } | LogicalType::Json { .. })
-            || matches!(ty, LogicalType::Varbinary { length: Some(n) } if *n > super::spelling::MYSQL_MAX_VARBINARY_BYTES)
-            || matches!(ty, LogicalType::Varbinary { length: None })
-    };
-    let mut budget: Vec<(usize, u32)> = Vec::new();
-    for key in &keys {
-        let idx: Vec<usize> = key
-            .iter()
-            .filter_map(|name| table.columns.iter().position(|c| &c.name == name))
-            .filter(|&i| unbounded(&table.columns[i].logical_type))
-            .collect();
-        let count = u32::try_from(idx.len()).unwrap_or(u32::MAX).max(1);
-        for i in idx {
-            let bytes = MYSQL_MAX_KEY_BYTES / count;
-            match budget.iter_mut().find(|(j, _)| *j == i) {
-                Some((_, b)) => *b = (*b).min(bytes),
-                None => budget.push((i, bytes)),
-            }
-        }
-    }
-    for (i, bytes) in budget {
-        let column = &mut out.table.columns[i];
-        let is_text = !matches!(column.logical_type, LogicalType::Varbinary { .. });
-        if matches!(column.logical_type, LogicalType::Json { .. }) {
-            out.warnings.push(format!(
-                "{}.{}: JSON column in a key cannot be keyed on MySQL",
-                out.table.name, column.name
-            ));
-            continue;
-        }
-        let (ty, what) = if is_text {
-            (
-                LogicalType::Varchar {
-                    length: Some(bytes / 4),
-                },
-                format!("{} characters", bytes / 4),
-            )
-        } else {
-            (
-                LogicalType::Varbinary {
-                    length: Some(u64::from(bytes)),
-                },
-                format!("{bytes} bytes"),
-            )
-        };
-        let sql = super::spelling::sql_type_for(&ty, Dialect::MySql).to_string();
-        out.lossy.push(LossyColumn {
-            table: out.table.name.clone(),
-            column: column.name.clone(),
-            from: source.columns[i].source_type.clone(),
-            to: sql.clone(),
-            reason: format!("MySQL keys hold at most 3072 bytes, so this key column keeps {what}; longer values are refused"),
-        });
-        column.logical_type = ty;
-        column.source_type = sql;
-    }
 }

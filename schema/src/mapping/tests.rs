@@ -489,3 +489,38 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn mysql_index_names_get_the_table_prefix_elsewhere() {
+    let mut t = table_with(vec![Column::new(
+        "email",
+        LogicalType::Varchar { length: Some(100) },
+    )]);
+    t.primary_key = Some(PrimaryKey {
+        name: Some("PRIMARY".into()),
+        columns: vec!["email".into()],
+    });
+    t.uniques.push(UniqueConstraint {
+        name: "email".into(),
+        columns: vec!["email".into()],
+    });
+    t.indexes.push(Index {
+        name: "t_email_idx".into(),
+        unique: false,
+        keys: vec![IndexKey {
+            target: IndexTarget::Column("email".into()),
+            descending: false,
+            prefix_length: Some(10),
+        }],
+        predicate: None,
+        dialect: Dialect::MySql,
+    });
+    let m = map_table(&t, Dialect::MySql, Dialect::Postgres).unwrap();
+    assert_eq!(m.table.primary_key.as_ref().unwrap().name, None);
+    assert_eq!(m.table.uniques[0].name, "t_email");
+    assert_eq!(m.table.indexes[0].name, "t_email_idx");
+    assert_eq!(m.table.indexes[0].keys[0].prefix_length, None);
+    let same = map_table(&t, Dialect::MySql, Dialect::MySql).unwrap();
+    assert_eq!(same.table.uniques[0].name, "email");
+    assert_eq!(same.table.indexes[0].keys[0].prefix_length, Some(10));
+}
