@@ -33,11 +33,13 @@ impl Fixture {
             "/../fixtures/sql/types_sqlite.sql"
         ))
         .unwrap();
-        rusqlite::Connection::open(&path)
+        // The guard exists before the file does, so a failing script still cleans up.
+        let fixture = Fixture(path);
+        rusqlite::Connection::open(&fixture.0)
             .unwrap()
             .execute_batch(&sql)
             .unwrap();
-        Fixture(path)
+        fixture
     }
 }
 
