@@ -54,16 +54,6 @@ pub enum SchemaError {
         /// What was wrong.
         reason: String,
     },
-    /// A type name ferry cannot read (config override or declared type).
-    #[error("{given:?} is not a {dialect} type ferry knows: {reason}")]
-    UnknownType {
-        /// The text given.
-        given: String,
-        /// The dialect it was read as.
-        dialect: Dialect,
-        /// What was wrong.
-        reason: String,
-    },
     /// An expression (check, default, generated column, index) that does not parse in its dialect.
     #[error("{object} has an expression that does not parse as {dialect} SQL ({reason}); it cannot be reproduced. Exclude the object or fix it on the source.")]
     BadExpression {

@@ -19,11 +19,15 @@ pub(crate) fn parser_dialect(dialect: Dialect) -> Box<dyn sqlparser::dialect::Di
 }
 
 /// Parses a type name in `dialect` into the logical type a column so declared holds.
+///
+/// Errors are `SchemaError::BadTypeOverride` with empty `table` and `column`: the
+/// caller, which knows the column, fills them in.
 pub fn parse_type_override(sql_type: &str, dialect: Dialect) -> Result<LogicalType, SchemaError> {
-    let fail = |reason: String| SchemaError::UnknownType {
+    let fail = |reason: String| SchemaError::BadTypeOverride {
+        table: String::new(),
+        column: String::new(),
         given: sql_type.to_string(),
-        dialect,
-        reason,
+        reason: format!("{reason} (read as {dialect})"),
     };
     let parser_dialect = parser_dialect(dialect);
     let mut parser = Parser::new(parser_dialect.as_ref())
