@@ -332,17 +332,9 @@ fn to_sqlite(ty: &LogicalType) -> Mapped {
             "SQLite integers are signed 64-bit: values above 9223372036854775807 are refused"
                 .into(),
         ),
-        LogicalType::Int {
-            bits,
-            unsigned: true,
-        } => {
-            let wider = match bits {
-                8 => 16,
-                16 => 32,
-                _ => 64,
-            };
-            same(&int(wider))
-        }
+        // SQLite never enforces integer widths; its reader reports every INTEGER-affinity
+        // column as a 64-bit integer, so that is what the target holds.
+        LogicalType::Int { .. } => same(&int(64)),
         LogicalType::Decimal { precision, scale } if !sqlite_keeps_decimal(*precision, *scale) => {
             lossy(
                 ty.clone(),
@@ -356,7 +348,9 @@ fn to_sqlite(ty: &LogicalType) -> Mapped {
         LogicalType::Binary { .. } | LogicalType::Varbinary { .. } => {
             same(&LogicalType::Varbinary { length: None })
         }
-        LogicalType::Text { .. } => same(&LogicalType::Text { max_bytes: None }),
+        LogicalType::Text { .. } | LogicalType::Varchar { length: None } => {
+            same(&LogicalType::Text { max_bytes: None })
+        }
         LogicalType::Timestamp {
             precision,
             with_time_zone,
@@ -364,7 +358,7 @@ fn to_sqlite(ty: &LogicalType) -> Mapped {
             precision: 6,
             with_time_zone: *with_time_zone,
         }),
-        LogicalType::Year => noted(int(16), "YEAR stored as SMALLINT"),
+        LogicalType::Year => noted(int(64), "YEAR stored as an integer"),
         LogicalType::Enum { .. } => noted(
             LogicalType::Text { max_bytes: None },
             "ENUM stored as TEXT with a CHECK constraint listing the labels",

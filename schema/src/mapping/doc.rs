@@ -31,15 +31,20 @@ fn rows() -> Vec<Row> {
     let labels = vec!["a".to_string(), "b".to_string()];
     vec![
         row("boolean", "TINYINT(1), BOOLEAN", "BOOLEAN", L::Boolean),
-        row("—", "TINYINT", "TINYINT", int(8, false)),
+        row("—", "TINYINT", "—", int(8, false)),
         row("—", "TINYINT UNSIGNED", "—", int(8, true)),
-        row("smallint", "SMALLINT", "SMALLINT", int(16, false)),
+        row("smallint", "SMALLINT", "—", int(16, false)),
         row("—", "SMALLINT UNSIGNED", "—", int(16, true)),
-        row("—", "MEDIUMINT", "MEDIUMINT", int(24, false)),
+        row("—", "MEDIUMINT", "—", int(24, false)),
         row("—", "MEDIUMINT UNSIGNED", "—", int(24, true)),
-        row("integer", "INT", "INT", int(32, false)),
+        row("integer", "INT", "—", int(32, false)),
         row("—", "INT UNSIGNED", "—", int(32, true)),
-        row("bigint", "BIGINT", "BIGINT, INTEGER", int(64, false)),
+        row(
+            "bigint",
+            "BIGINT",
+            "INTEGER, INT, BIGINT, any *INT*",
+            int(64, false),
+        ),
         row("—", "BIGINT UNSIGNED", "—", int(64, true)),
         row(
             "numeric(12,2)",
@@ -94,8 +99,13 @@ fn rows() -> Vec<Row> {
                 length: Some(20_000),
             },
         ),
-        row("varchar", "—", "VARCHAR", L::Varchar { length: None }),
-        row("text", "—", "TEXT", L::Text { max_bytes: None }),
+        row("varchar", "—", "—", L::Varchar { length: None }),
+        row(
+            "text",
+            "—",
+            "TEXT, VARCHAR, CLOB",
+            L::Text { max_bytes: None },
+        ),
         row(
             "—",
             "TINYTEXT",

@@ -78,6 +78,11 @@ fn int(bits: u8, unsigned: bool) -> LogicalType {
 /// Maps a parsed type to its logical type; `None` for types ferry does not know.
 pub(crate) fn logical_from_sql(ty: &DataType, dialect: Dialect) -> Option<LogicalType> {
     let mysql = dialect == Dialect::MySql;
+    if dialect == Dialect::Sqlite {
+        if let Some(t) = sqlite_special(ty) {
+            return Some(t);
+        }
+    }
     Some(match ty {
         DataType::Boolean | DataType::Bool => LogicalType::Boolean,
         DataType::TinyInt(Some(1)) if mysql => LogicalType::Boolean,
@@ -196,6 +201,18 @@ pub(crate) fn logical_from_sql(ty: &DataType, dialect: Dialect) -> Option<Logica
         DataType::Custom(name, modifiers) => return custom_type(&name.to_string(), modifiers),
         _ => return None,
     })
+}
+
+/// SQLite's reader ignores integer widths (every INTEGER-affinity column holds a
+/// 64-bit integer) and reads an unsized VARCHAR as text.
+fn sqlite_special(ty: &DataType) -> Option<LogicalType> {
+    let name = ty.to_string().to_ascii_uppercase();
+    match ty {
+        DataType::Varchar(None) => Some(LogicalType::Text { max_bytes: None }),
+        DataType::Custom(..) | DataType::Interval { .. } => None,
+        _ if name.contains("INT") && !name.contains("INTERVAL") => Some(int(64, false)),
+        _ => None,
+    }
 }
 
 /// Names sqlparser does not model: MySQL `YEAR`, ferry's SQLite `DURATION(p)`,

@@ -234,13 +234,7 @@ fn mysql_varbinary(length: Option<u64>) -> DataType {
 fn sqlite_type(ty: &LogicalType) -> DataType {
     match ty {
         LogicalType::Boolean => DataType::Boolean,
-        LogicalType::Int { bits, unsigned } => match (bits, unsigned) {
-            (8, false) => DataType::TinyInt(None),
-            (16, false) | (8, true) => DataType::SmallInt(None),
-            (24, false) => DataType::MediumInt(None),
-            (32, false) | (16, true) => DataType::Int(None),
-            _ => DataType::BigInt(None),
-        },
+        LogicalType::Int { .. } | LogicalType::Year => DataType::BigInt(None),
         LogicalType::Decimal { precision, scale } => match precision {
             Some(_) => DataType::Decimal(decimal_info(*precision, *scale)),
             None => DataType::Numeric(ExactNumberInfo::None),
@@ -272,7 +266,6 @@ fn sqlite_type(ty: &LogicalType) -> DataType {
             fields: None,
             precision: None,
         },
-        LogicalType::Year => DataType::SmallInt(None),
         LogicalType::Json { binary: true } => DataType::JSONB,
         LogicalType::Json { binary: false } => DataType::JSON,
         LogicalType::Uuid => DataType::Uuid,
