@@ -3,14 +3,18 @@
 //! ASTs. Pure: no I/O, no async.
 //!
 //! ```text
-//! source catalog ──(connector)──▶ Schema (source types)
-//!                                   │ mapping::map_table(source, target)
+//! source catalog ──(connector)──▶ Table (source logical types)
+//!                                   │ map_table(source, target)   (map_type per column)
 //!                                   ▼
-//!                                 Schema (target types) + lossy report
-//!                                   │ ddl::*
+//!                                 MappedTable { table (target types), lossy, warnings, notes, materialized }
+//!                                   │ check_names(all target tables, target)
 //!                                   ▼
-//!                                 CREATE TABLE / INDEX / ALTER TABLE ... FK
+//!                                 create_table ─▶ (load) ─▶ create_indexes ─▶ orphan_count_query
+//!                                   ─▶ add_foreign_keys ─▶ comment_statements / identity_restart_query
 //! ```
+//!
+//! Every identifier is printed through [`ident`] (`quote` / `ident` / `string_literal`).
+//! docs/type-mapping.md holds the full mapping table, rendered from this code.
 
 mod ddl;
 mod dialect;
