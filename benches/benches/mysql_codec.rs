@@ -1,0 +1,31 @@
+//! MySQL hot paths without a server: text-protocol rows → Arrow (the reader),
+//! and Arrow → LOAD DATA text (the writer).
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use ferry_benches::{lineitem_batch, lineitem_table, lineitem_text_rows};
+use ferry_connectors::mysql::{decode_text_rows, encode_load_data};
+use std::hint::black_box;
+
+const ROWS: usize = 8192;
+
+fn decode(c: &mut Criterion) {
+    let table = lineitem_table();
+    let owned = lineitem_text_rows(ROWS);
+    let rows: Vec<Vec<Option<&[u8]>>> = owned
+        .iter()
+        .map(|r| r.iter().map(|v| Some(v.as_slice())).collect())
+        .collect();
+    let mut group = c.benchmark_group("mysql");
+    group.throughput(Throughput::Elements(ROWS as u64));
+    group.bench_function("decode_text_rows_to_arrow", |b| {
+        b.iter(|| decode_text_rows(black_box(&table), black_box(&rows), 0))
+    });
+    let batch = lineitem_batch(ROWS);
+    group.bench_function("encode_arrow_to_load_data", |b| {
+        b.iter(|| encode_load_data(black_box(&table), black_box(&batch)))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, decode);
+criterion_main!(benches);
