@@ -160,6 +160,7 @@ pub async fn migrate(options: &MigrateOptions, progress: &Progress) -> Result<Re
 fn fill_from_plan(report: &mut Report, plan: &Plan) {
     report.lossy = plan.lossy.clone();
     report.warnings = plan.warnings.clone();
+    report.notes = plan.notes.clone();
     report.not_migrated = plan
         .not_migrated
         .iter()

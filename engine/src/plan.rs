@@ -46,6 +46,8 @@ pub struct Plan {
     pub lossy: Vec<LossyColumn>,
     /// Objects that are not reproduced and why.
     pub warnings: Vec<String>,
+    /// Lossless type changes worth a line in the report.
+    pub notes: Vec<String>,
     /// Views, routines, triggers listed but not migrated.
     pub not_migrated: Vec<OtherObject>,
     /// Existing target tables dropped first (`--if-exists=replace`).
@@ -107,6 +109,7 @@ pub fn build_plan(
     }
 
     let mut warnings = Vec::new();
+    let mut notes = Vec::new();
     let mut lossy = Vec::new();
     let mut sources = Vec::new();
     let mut targets = Vec::new();
@@ -117,6 +120,7 @@ pub fn build_plan(
         warnings.extend(overrides::exclude_columns(&mut source, ov).map_err(EngineError::Usage)?);
         let mapped = ferry_schema::map_table(&source, source_dialect, target_dialect)?;
         warnings.extend(mapped.warnings);
+        notes.extend(mapped.notes);
         let mut target = mapped.table;
         let chosen = overrides::override_types(&mut target, &table.name, ov, target_dialect)?;
         // A column whose type the user chose in the config is not reported as lossy.
@@ -240,6 +244,7 @@ pub fn build_plan(
         tables,
         lossy,
         warnings,
+        notes,
         not_migrated: schema.not_migrated.clone(),
         replace,
     })

@@ -27,6 +27,8 @@ pub struct Report {
     pub lossy: Vec<LossyColumn>,
     /// Things not reproduced, one sentence each.
     pub warnings: Vec<String>,
+    /// Lossless changes worth knowing (a SET stored as text, a zone kept as UTC).
+    pub notes: Vec<String>,
     /// Views, triggers, routines on the source that were not migrated.
     pub not_migrated: Vec<String>,
     /// DDL statements, in order (always in a dry run).
@@ -85,6 +87,15 @@ impl Report {
     /// A plain-text summary for the terminal.
     pub fn summary(&self) -> String {
         let mut out = String::new();
+        if self.dry_run {
+            out.push_str(&format!(
+                "dry run: {} table(s) would be created and copied, {} statement(s); nothing was changed\n",
+                self.tables.len(),
+                self.statements.len()
+            ));
+            self.push_notes(&mut out);
+            return out;
+        }
         let width = self
             .tables
             .iter()
@@ -131,6 +142,17 @@ impl Report {
                 f.error.as_deref().unwrap_or("unknown error")
             ));
         }
+        self.push_notes(&mut out);
+        out.push_str(if self.ok {
+            "result: OK\n"
+        } else {
+            "result: FAILED\n"
+        });
+        out
+    }
+
+    /// Lossy conversions, notes, warnings and objects left behind.
+    fn push_notes(&self, out: &mut String) {
         for l in &self.lossy {
             out.push_str(&format!(
                 "lossy: {}.{}: {} -> {} ({})\n",
@@ -140,14 +162,11 @@ impl Report {
         for w in &self.warnings {
             out.push_str(&format!("warning: {w}\n"));
         }
+        for n in &self.notes {
+            out.push_str(&format!("note: {n}\n"));
+        }
         if !self.not_migrated.is_empty() {
             out.push_str(&format!("not migrated: {}\n", self.not_migrated.join(", ")));
         }
-        out.push_str(if self.ok {
-            "result: OK\n"
-        } else {
-            "result: FAILED\n"
-        });
-        out
     }
 }

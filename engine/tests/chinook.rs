@@ -97,12 +97,7 @@ async fn check_pair(source: Seeded, target: Seeded) {
             .unwrap_or_else(|| panic!("{s} not in report"));
         assert_eq!(t.rows_written, rows, "{s}");
         assert_eq!(t.target_count, Some(rows), "{s}");
-        let a = common::table_rows(&src, &s).await;
-        let b = common::table_rows(&dst, &t.target_table).await;
-        assert_eq!(a.len(), b.len());
-        for (x, y) in a.iter().zip(&b) {
-            assert_eq!(x, y, "{src} -> {dst}: first differing row of {s}");
-        }
+        common::compare_tables(&src, &s, &dst, &t.target_table).await;
     }
 
     // The target's catalog has the keys the source had.

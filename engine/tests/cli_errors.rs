@@ -349,7 +349,7 @@ async fn dry_run_prints_ddl_and_touches_nothing() {
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(0), "{text}{}", stderr(&out));
     assert!(
-        text.contains("CREATE TABLE") && text.contains("\"ix_name\""),
+        text.contains("CREATE TABLE") && text.contains("\"a_ix_name\""),
         "{text}"
     );
     assert!(pg_tables(&pg).await.is_empty());

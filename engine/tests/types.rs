@@ -22,8 +22,14 @@ fn temp_sqlite(tag: &str) -> PathBuf {
 /// Migrates with lossy conversions allowed (each is listed in the report) and
 /// compares every row of every table of the source with the target.
 async fn migrate_and_compare(src: &str, dst: &str) -> ferry_engine::Report {
+    migrate_and_compare_with(src, dst, "").await
+}
+
+/// Same, with a config file's text for overrides.
+async fn migrate_and_compare_with(src: &str, dst: &str, config: &str) -> ferry_engine::Report {
     let settings = PlanSettings {
         allow_lossy: true,
+        config: ferry_engine::Config::parse(config).unwrap(),
         ..PlanSettings::default()
     };
     let report = ferry_engine::migrate(
@@ -34,17 +40,7 @@ async fn migrate_and_compare(src: &str, dst: &str) -> ferry_engine::Report {
     .unwrap_or_else(|e| panic!("{src} -> {dst}: {e}"));
     assert!(report.ok, "{src} -> {dst}:\n{}", report.summary());
     for t in &report.tables {
-        let target_types = common::arrow_types(dst, &t.target_table).await;
-        let a = common::table_rows_as(src, &t.source_table, Some(target_types)).await;
-        let b = common::table_rows(dst, &t.target_table).await;
-        assert_eq!(a.len(), b.len(), "row count of {}", t.source_table);
-        for (x, y) in a.iter().zip(&b) {
-            assert_eq!(
-                x, y,
-                "{src} -> {dst}: first differing row of {}",
-                t.source_table
-            );
-        }
+        common::compare_tables(src, &t.source_table, dst, &t.target_table).await;
     }
     report
 }
@@ -75,6 +71,32 @@ async fn mysql_types_to_mysql() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mysql_types_to_pg() {
     let (src, dst) = (mysql_types().await, PgDb::create("types_dst").await);
+    // PostgreSQL text cannot hold NUL: the copy stops naming the column, and
+    // removes the tables it created.
+    let settings = PlanSettings::default();
+    let err = ferry_engine::migrate(
+        &common::options(&src.url, &dst.url, settings),
+        &ferry_engine::Progress::new(true),
+    )
+    .await
+    .expect_err("NUL inside text cannot go to PostgreSQL");
+    assert!(
+        err.to_string().contains("c_tinytext") && err.to_string().contains("NUL"),
+        "{err}"
+    );
+    let left: i64 = dst
+        .client()
+        .await
+        .query_one(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(left, 0, "the failed run must remove the tables it created");
+    src.execute("UPDATE types_mysql SET c_tinytext = REPLACE(c_tinytext, CHAR(0), '?')")
+        .await;
     let report = migrate_and_compare(&src.url, &dst.url).await;
     assert!(
         report.lossy.is_empty(),
@@ -87,7 +109,29 @@ async fn mysql_types_to_pg() {
 async fn mysql_types_to_sqlite() {
     let src = mysql_types().await;
     let path = temp_sqlite("types_dst");
-    migrate_and_compare(&src.url, &format!("sqlite://{}", path.display())).await;
+    let dst = format!("sqlite://{}", path.display());
+    // SQLite integers are signed 64-bit: 18446744073709551615 cannot be one.
+    // The copy refuses it by name, and a type override carries it as text.
+    let settings = PlanSettings {
+        allow_lossy: true,
+        ..PlanSettings::default()
+    };
+    let err = ferry_engine::migrate(
+        &common::options(&src.url, &dst, settings),
+        &ferry_engine::Progress::new(true),
+    )
+    .await
+    .expect_err("u64::MAX does not fit a SQLite integer");
+    assert!(err.to_string().contains("c_bigint_u"), "{err}");
+    // DECIMAL(65,30) has more digits than SQLite's NUMERIC affinity keeps
+    // (a REAL): text keeps every digit.
+    let config = "[tables.types_mysql.columns.c_bigint_u]\ntype = \"text\"\n\
+                  [tables.types_mysql.columns.c_decimal]\ntype = \"text\"\n";
+    let report = migrate_and_compare_with(&src.url, &dst, config).await;
+    assert!(
+        report.lossy.iter().all(|l| l.column != "c_bigint_u"),
+        "an overridden column is the user's choice"
+    );
     let _ = std::fs::remove_file(path);
 }
 
@@ -109,7 +153,21 @@ async fn sqlite_types_to_pg_and_mysql() {
     let src = format!("sqlite://{}", path.display());
     let pg = PgDb::create("types_dst").await;
     migrate_and_compare(&src, &pg.url).await;
+    // MySQL has no infinities: the copy stops naming the column, then goes
+    // through once they are NULL on the source.
     let my = MySqlDb::create("types_dst").await;
+    let settings = PlanSettings {
+        allow_lossy: true,
+        ..PlanSettings::default()
+    };
+    let err = ferry_engine::migrate(
+        &common::options(&src, &my.url, settings),
+        &ferry_engine::Progress::new(true),
+    )
+    .await
+    .expect_err("MySQL cannot store Infinity");
+    assert!(err.to_string().contains("column r"), "{err}");
+    ferry_fixtures::sqlite_exec(&path, "UPDATE types SET r = NULL WHERE abs(r) > 1e308; UPDATE types SET d = NULL WHERE abs(d) > 1e308; UPDATE types SET f = NULL WHERE abs(f) > 1e308;");
     migrate_and_compare(&src, &my.url).await;
     let _ = std::fs::remove_file(path);
 }

@@ -85,6 +85,12 @@ impl Dialect {
         matches!(self, Dialect::Postgres | Dialect::Sqlite)
     }
 
+    /// A foreign key with `SET NULL` is refused when one of its columns is NOT NULL
+    /// (MySQL checks this when the key is created; the others only when it fires).
+    pub fn fk_set_null_requires_nullable(self) -> bool {
+        matches!(self, Dialect::MySql)
+    }
+
     /// Columns and tables can carry comments.
     pub fn supports_comments(self) -> bool {
         matches!(self, Dialect::Postgres | Dialect::MySql)

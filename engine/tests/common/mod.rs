@@ -37,37 +37,58 @@ pub async fn run(source: &str, target: &str) -> Report {
 
 /// Every row of `table` at `url`, each value rendered canonically, rows sorted.
 pub async fn table_rows(url: &str, table: &str) -> Vec<Vec<String>> {
-    table_rows_as(url, table, None).await
-}
-
-/// The Arrow types of `table`'s copied columns at `url`, as ferry reads them.
-pub async fn arrow_types(url: &str, table: &str) -> Vec<DataType> {
-    let source = open_source(&Endpoint::parse(url).unwrap()).await.unwrap();
-    let schema = source.introspect().await.unwrap();
-    let t = schema
-        .table(table)
-        .unwrap_or_else(|| panic!("table {table} missing at {url}"));
-    t.arrow_schema()
-        .fields()
-        .iter()
-        .map(|f| f.data_type().clone())
-        .collect()
-}
-
-/// Like [`table_rows`], with each column first cast (by ferry's own casts) to
-/// the given Arrow type, so a source can be compared with a target whose
-/// mapping changed a type.
-pub async fn table_rows_as(
-    url: &str,
-    table: &str,
-    types: Option<Vec<DataType>>,
-) -> Vec<Vec<String>> {
     let source = open_source(&Endpoint::parse(url).unwrap()).await.unwrap();
     let schema = source.introspect().await.unwrap();
     let t = schema
         .table(table)
         .unwrap_or_else(|| panic!("table {table} missing at {url}"))
         .clone();
+    read_rows(source, t, None).await
+}
+
+/// Compares every row of a source table with its copy on the target. Source
+/// values are first cast (by ferry's own casts) to the target column's Arrow
+/// type, and generated columns the target stores as plain columns are read, as
+/// the engine does.
+pub async fn compare_tables(src: &str, src_table: &str, dst: &str, dst_table: &str) {
+    let target = open_source(&Endpoint::parse(dst).unwrap()).await.unwrap();
+    let tt = target
+        .introspect()
+        .await
+        .unwrap()
+        .table(dst_table)
+        .unwrap_or_else(|| panic!("{dst_table} missing at {dst}"))
+        .clone();
+    let source = open_source(&Endpoint::parse(src).unwrap()).await.unwrap();
+    let mut st = source
+        .introspect()
+        .await
+        .unwrap()
+        .table(src_table)
+        .unwrap_or_else(|| panic!("{src_table} missing at {src}"))
+        .clone();
+    for c in &mut st.columns {
+        if tt.column(&c.name).is_some_and(|t| t.generated.is_none()) {
+            c.generated = None;
+        }
+    }
+    let types = tt
+        .arrow_schema()
+        .fields()
+        .iter()
+        .map(|f| f.data_type().clone())
+        .collect();
+    let a = read_rows(source, st, Some(types)).await;
+    let b = read_rows(target, tt, None).await;
+    assert_same_rows(&a, &b, &format!("{src} {src_table} -> {dst} {dst_table}"));
+}
+
+async fn read_rows(
+    source: Box<dyn ferry_connectors::Source>,
+    t: ferry_schema::Table,
+    types: Option<Vec<DataType>>,
+) -> Vec<Vec<String>> {
+    let table = t.name.clone();
     let (tx, mut rx) = tokio::sync::mpsc::channel(4);
     let reader =
         tokio::spawn(async move { source.read_table(&t, ReadOptions::default(), tx).await });
@@ -79,9 +100,11 @@ pub async fn table_rows_as(
                     .columns()
                     .iter()
                     .zip(types)
-                    .map(|(a, t)| {
-                        ferry_engine::cast::cast_array(a, t)
-                            .unwrap_or_else(|e| panic!("cast {} -> {t}: {e:?}", a.data_type()))
+                    .enumerate()
+                    .map(|(i, (a, t))| {
+                        ferry_engine::cast::cast_array(a, t).unwrap_or_else(|e| {
+                            panic!("{table} column {i}: cast {} -> {t}: {e:?}", a.data_type())
+                        })
                     })
                     .collect::<Vec<_>>();
                 let fields: Vec<arrow_schema::Field> = columns
@@ -175,4 +198,37 @@ fn normalize_decimal(s: &str) -> String {
 
 fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// Asserts two sorted row sets are equal; on a difference, names the first
+/// differing row's columns with both values (truncated), not whole rows.
+pub fn assert_same_rows(a: &[Vec<String>], b: &[Vec<String>], context: &str) {
+    let cut = |s: &str| -> String {
+        if s.chars().count() > 80 {
+            format!(
+                "{}... ({} chars)",
+                s.chars().take(80).collect::<String>(),
+                s.chars().count()
+            )
+        } else {
+            s.to_string()
+        }
+    };
+    assert_eq!(a.len(), b.len(), "{context}: row counts differ");
+    for (n, (x, y)) in a.iter().zip(b).enumerate() {
+        if x != y {
+            let diffs: Vec<String> = x
+                .iter()
+                .zip(y)
+                .enumerate()
+                .filter(|(_, (p, q))| p != q)
+                .map(|(i, (p, q))| format!("column {i}: source {} / target {}", cut(p), cut(q)))
+                .collect();
+            panic!(
+                "{context}: sorted row {n} differs (key {}):\n{}",
+                cut(&x[0]),
+                diffs.join("\n")
+            );
+        }
+    }
 }

@@ -194,7 +194,7 @@ const GOLDEN_MYSQL: &[&str] = &[
 
 /// The sample table (PostgreSQL source) mapped to sqlite: every statement, in order.
 const GOLDEN_SQLITE: &[&str] = &[
-    r#"CREATE TABLE "items" ("id" INTEGER PRIMARY KEY AUTOINCREMENT, "Name" VARCHAR(100) NOT NULL DEFAULT 'it''s', "price" DECIMAL(12,2) DEFAULT 0.00, "active" BOOLEAN DEFAULT 1, "created" TIMESTAMP(6) WITH TIME ZONE DEFAULT CURRENT_TIMESTAMP, "parent_id" BIGINT, "org" BIGINT, "region" CHAR(2), "select" TEXT, CONSTRAINT "items_name_key" UNIQUE ("Name", "org"), CONSTRAINT "items_parent_fk" FOREIGN KEY ("parent_id") REFERENCES "items"("id") ON DELETE SET NULL DEFERRABLE INITIALLY DEFERRED, CONSTRAINT "items_org_fk" FOREIGN KEY ("org", "region") REFERENCES "orgs"("id", "region") ON DELETE CASCADE ON UPDATE RESTRICT)"#,
+    r#"CREATE TABLE "items" ("id" INTEGER PRIMARY KEY AUTOINCREMENT, "Name" VARCHAR(100) NOT NULL DEFAULT 'it''s', "price" DECIMAL(12,2) DEFAULT 0.00, "active" BOOLEAN DEFAULT 1, "created" TIMESTAMPTZ(6) DEFAULT CURRENT_TIMESTAMP, "parent_id" BIGINT, "org" BIGINT, "region" CHAR(2), "select" TEXT, CONSTRAINT "items_name_key" UNIQUE ("Name", "org"), CONSTRAINT "items_parent_fk" FOREIGN KEY ("parent_id") REFERENCES "items"("id") ON DELETE SET NULL DEFERRABLE INITIALLY DEFERRED, CONSTRAINT "items_org_fk" FOREIGN KEY ("org", "region") REFERENCES "orgs"("id", "region") ON DELETE CASCADE ON UPDATE RESTRICT)"#,
     r#"CREATE INDEX "items_created_idx" ON "items"("created" DESC, "org")"#,
     r#"CREATE INDEX "items_body_idx" ON "items"("select")"#,
     r#"DROP TABLE IF EXISTS "items""#,

@@ -251,17 +251,16 @@ fn sqlite_type(ty: &LogicalType) -> DataType {
             DataType::Time(Some(u64::from(*precision)), TimezoneInfo::None)
         }
         LogicalType::Duration { precision } => custom("DURATION", vec![precision.to_string()]),
+        // SQLite's parser takes a type name followed by `(n)`, nothing after it,
+        // so the zoned form is spelt as one word.
         LogicalType::Timestamp {
             precision,
-            with_time_zone,
-        } => DataType::Timestamp(
-            Some(u64::from(*precision)),
-            if *with_time_zone {
-                TimezoneInfo::WithTimeZone
-            } else {
-                TimezoneInfo::None
-            },
-        ),
+            with_time_zone: true,
+        } => custom("TIMESTAMPTZ", vec![precision.to_string()]),
+        LogicalType::Timestamp {
+            precision,
+            with_time_zone: false,
+        } => DataType::Timestamp(Some(u64::from(*precision)), TimezoneInfo::None),
         LogicalType::Interval => DataType::Interval {
             fields: None,
             precision: None,

@@ -154,7 +154,15 @@ pub fn map_table(
         out.table.indexes.push(index);
     }
 
+    let not_null: Vec<String> = out
+        .table
+        .columns
+        .iter()
+        .filter(|c| !c.nullable)
+        .map(|c| c.name.clone())
+        .collect();
     for fk in &mut out.table.foreign_keys {
+        let on_not_null = fk.columns.iter().any(|c| not_null.contains(c));
         if fk.deferrable && !target.supports_deferrable_fks() {
             out.warnings.push(format!(
                 "{t}: foreign key {} is DEFERRABLE on the source but {target} checks it immediately",
@@ -167,6 +175,14 @@ pub fn map_table(
             if *action == FkAction::SetDefault && !target.supports_fk_set_default() {
                 out.warnings.push(format!(
                     "{t}: foreign key {} uses SET DEFAULT, which {target} rejects: NO ACTION instead",
+                    fk.name
+                ));
+                *action = FkAction::NoAction;
+            }
+            if *action == FkAction::SetNull && on_not_null && target.fk_set_null_requires_nullable()
+            {
+                out.warnings.push(format!(
+                    "{t}: foreign key {} uses SET NULL on a NOT NULL column, which {target} rejects: NO ACTION instead",
                     fk.name
                 ));
                 *action = FkAction::NoAction;
