@@ -75,6 +75,24 @@ pub fn lineitem_text_rows(rows: usize) -> Vec<Vec<Vec<u8>>> {
         .collect()
 }
 
+/// Days since 1970-01-01 of an ISO `YYYY-MM-DD` date (proleptic Gregorian).
+fn days_from_iso(text: &[u8]) -> i32 {
+    let num = |a: usize, b: usize| -> i32 {
+        text[a..b]
+            .iter()
+            .fold(0, |n, d| n * 10 + i32::from(d - b'0'))
+    };
+    let (y, m, d) = (num(0, 4), num(5, 7), num(8, 10));
+    // Howard Hinnant's days_from_civil.
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 /// The same data as an Arrow batch of `lineitem_table().arrow_schema()`.
 pub fn lineitem_batch(rows: usize) -> RecordBatch {
     let text = lineitem_text_rows(rows);
@@ -86,9 +104,7 @@ pub fn lineitem_batch(rows: usize) -> RecordBatch {
     let keys = Int64Array::from_iter_values((0..rows).map(|i| i64::try_from(i / 4).unwrap_or(0)));
     let lines =
         Int32Array::from_iter_values((0..rows).map(|i| i32::try_from(i % 7 + 1).unwrap_or(0)));
-    let dates = Date32Array::from_iter_values(
-        (0..rows).map(|i| 8000 + i32::try_from(i % 2500).unwrap_or(0)),
-    );
+    let dates = Date32Array::from_iter_values(text.iter().map(|r| days_from_iso(&r[5])));
     RecordBatch::try_new(
         lineitem_table().arrow_schema(),
         vec![
@@ -102,4 +118,41 @@ pub fn lineitem_batch(rows: usize) -> RecordBatch {
         ],
     )
     .unwrap_or_else(|e| panic!("bench batch: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ferry_connectors::mysql::{decode_text_rows, encode_load_data};
+    use ferry_connectors::postgres::encode_copy_batch;
+
+    /// The bench inputs agree with each other: decoding the text rows gives the
+    /// Arrow batch the encoders are benchmarked on.
+    #[test]
+    fn decoder_input_matches_encoder_input() {
+        let owned = lineitem_text_rows(100);
+        let rows: Vec<Vec<Option<&[u8]>>> = owned
+            .iter()
+            .map(|r| r.iter().map(|v| Some(v.as_slice())).collect())
+            .collect();
+        let decoded = decode_text_rows(&lineitem_table(), &rows, 0).unwrap();
+        assert_eq!(decoded, lineitem_batch(100));
+    }
+
+    #[test]
+    fn encoders_produce_one_record_per_row() {
+        let batch = lineitem_batch(10);
+        let text = encode_load_data(&lineitem_table(), &batch).unwrap();
+        assert_eq!(text.iter().filter(|b| **b == b'\n').count(), 10);
+        assert!(
+            text.starts_with(b"0\t1\t1.00\t900.00\tR\t"),
+            "{}",
+            String::from_utf8_lossy(&text[..40])
+        );
+        let copy = encode_copy_batch(&lineitem_table(), &batch).unwrap();
+        // Row 0: field count 7, then l_orderkey as a length-8 big-endian zero.
+        assert_eq!(&copy[..2], &7i16.to_be_bytes());
+        assert_eq!(&copy[2..6], &8i32.to_be_bytes());
+        assert_eq!(&copy[6..14], &0i64.to_be_bytes());
+    }
 }

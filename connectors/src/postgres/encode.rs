@@ -16,6 +16,7 @@ use arrow_array::{
     PrimitiveArray, StringArray,
 };
 use arrow_schema::{DataType, IntervalUnit, TimeUnit};
+use ferry_schema::LogicalType;
 
 /// The binary input format of a target column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,6 +64,50 @@ impl PgKind {
             "timestamp" | "timestamptz" => PgKind::Timestamp,
             "interval" => PgKind::Interval,
             _ => return None,
+        })
+    }
+
+    /// The kind ferry's own DDL gives a column of logical type `ty` (see
+    /// `ferry_schema::sql_type_for`); the writer itself reads the real column
+    /// types from the catalog. Used where there is no server (benchmarks).
+    pub(crate) fn for_logical(ty: &LogicalType) -> Option<PgKind> {
+        Some(match ty {
+            LogicalType::Boolean => PgKind::Bool,
+            LogicalType::Int {
+                bits: 8 | 16,
+                unsigned: false,
+            }
+            | LogicalType::Year => PgKind::Int2,
+            LogicalType::Int {
+                bits: 8,
+                unsigned: true,
+            } => PgKind::Int2,
+            LogicalType::Int {
+                bits: 16 | 24 | 32, ..
+            } => PgKind::Int4,
+            LogicalType::Int { .. } => PgKind::Int8,
+            LogicalType::Float32 => PgKind::Float4,
+            LogicalType::Float64 => PgKind::Float8,
+            LogicalType::Decimal { .. } => PgKind::Numeric,
+            LogicalType::Char { .. }
+            | LogicalType::Varchar { .. }
+            | LogicalType::Text { .. }
+            | LogicalType::Enum { .. }
+            | LogicalType::Set { .. }
+            | LogicalType::Json { binary: false } => PgKind::Text,
+            LogicalType::Json { binary: true } => PgKind::Jsonb,
+            LogicalType::Binary { .. } | LogicalType::Varbinary { .. } => PgKind::Bytea,
+            LogicalType::Bit {
+                length,
+                varying: false,
+            } => PgKind::Bit(usize::try_from(*length).ok()),
+            LogicalType::Bit { varying: true, .. } => PgKind::Bit(None),
+            LogicalType::Uuid => PgKind::Uuid,
+            LogicalType::Date => PgKind::Date,
+            LogicalType::Time { .. } => PgKind::Time,
+            LogicalType::Timestamp { .. } => PgKind::Timestamp,
+            LogicalType::Interval => PgKind::Interval,
+            LogicalType::Duration { .. } => return None,
         })
     }
 

@@ -17,4 +17,4 @@ mod read;
 mod write;
 
 pub use read::PgSource;
-pub use write::PgTarget;
+pub use write::{encode_copy_batch, PgTarget};

@@ -11,6 +11,7 @@ use super::encode::{self, ColumnBuf, PgKind};
 use super::error::{self as pgerr, DIALECT};
 use super::read::count_rows;
 use crate::{BatchReceiver, ConnectorError, Endpoint, LoadMethod, Result, Target, WriteStats};
+use arrow_array::RecordBatch;
 use async_trait::async_trait;
 use bytes::{BufMut, Bytes, BytesMut};
 use ferry_schema::{ident, Dialect, Table};
@@ -282,6 +283,28 @@ impl Target for PgTarget {
             .map_err(|e| pgerr::server(ctx(), &e))?;
         Ok(())
     }
+}
+
+/// Encodes one batch of `table` as the rows of a binary COPY stream (no header
+/// or trailer), with the column kinds ferry's own DDL would give the table.
+/// The writer's hot path without a server: the entry point of the benchmarks.
+pub fn encode_copy_batch(table: &Table, batch: &RecordBatch) -> Result<BytesMut> {
+    let mut out = BytesMut::new();
+    let mut bufs = Vec::new();
+    for (c, column) in table.copied_columns().enumerate() {
+        let kind = PgKind::for_logical(&column.logical_type).ok_or_else(|| {
+            encode::unsupported(&table.name, &column.name, column.logical_type.describe())
+        })?;
+        let mut buf = ColumnBuf::default();
+        encode::column(batch.column(c), kind, &mut buf).map_err(|(row, why)| {
+            pgerr::data(&table.name, &column.name, format!("row {}: {why}", row + 1))
+        })?;
+        bufs.push(buf);
+    }
+    let fields = i16::try_from(bufs.len())
+        .map_err(|_| pgerr::data(&table.name, "(all)", "more than 32767 columns".to_string()))?;
+    interleave(&bufs, batch.num_rows(), fields, &mut out);
+    Ok(out)
 }
 
 /// Appends the batch's rows in COPY binary form: per row the field count, then
