@@ -7,8 +7,8 @@
 
 use super::conn::Flavor;
 use super::dialect::{parse_column_type, parse_default};
-use super::error::{server_error, DIALECT};
-use crate::{ConnectorError, Result};
+use super::error::server_error;
+use crate::Result;
 use ferry_schema::ident::quote;
 use ferry_schema::{
     CheckConstraint, Column, Dialect, FkAction, ForeignKey, GeneratedColumn, Identity, Index,
@@ -96,13 +96,12 @@ pub(crate) async fn introspect(conn: &mut Conn, db: &str, flavor: Flavor) -> Res
         let Some(t) = tables.get_mut(&table) else {
             continue;
         };
+        // Unknown types are kept so the plan can name them and the user can
+        // exclude the column; a plan that still holds one is refused.
         let mut logical =
-            parse_column_type(&column_type).ok_or_else(|| ConnectorError::UnsupportedType {
-                dialect: DIALECT,
-                table: table.clone(),
-                column: name.clone(),
+            parse_column_type(&column_type).unwrap_or_else(|| LogicalType::Unsupported {
                 type_name: column_type.clone(),
-            })?;
+            });
         if flavor == Flavor::MariaDb && matches!(logical, LogicalType::Text { .. }) {
             let guard = format!("json_valid({})", quote(Dialect::MySql, &name));
             if check_rows

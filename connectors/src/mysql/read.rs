@@ -91,35 +91,22 @@ impl Source for MySqlSource {
                 .map_err(|e| server_error(&context, e))?;
             let mut rows: Vec<Row> = Vec::with_capacity(batch_rows);
             let mut bytes = 0usize;
-            loop {
-                let row = result.next().await.map_err(|e| server_error(&context, e))?;
-                let done = row.is_none();
-                if let Some(row) = row {
-                    bytes += (0..row.len())
-                        .map(|i| row.cell(i).map_or(0, <[u8]>::len))
-                        .sum::<usize>();
-                    rows.push(row);
-                }
-                if rows.is_empty()
-                    || (!done && rows.len() < batch_rows && bytes < options.batch_bytes)
-                {
-                    if done {
-                        break;
+            while let Some(row) = result.next().await.map_err(|e| server_error(&context, e))? {
+                bytes += (0..row.len())
+                    .map(|i| row.cell(i).map_or(0, <[u8]>::len))
+                    .sum::<usize>();
+                rows.push(row);
+                if rows.len() >= batch_rows || bytes >= options.batch_bytes {
+                    bytes = 0;
+                    if !send(&decoder, &mut rows, &mut total, &out).await? {
+                        // The receiver is gone (another stage stopped): stop quietly.
+                        // The pool drains the rest of the result before reusing the connection.
+                        return Ok(total);
                     }
-                    continue;
                 }
-                let batch = decoder.decode(&rows, total)?;
-                total += u64::try_from(rows.len()).unwrap_or(u64::MAX);
-                rows.clear();
-                bytes = 0;
-                if out.send(batch).await.is_err() {
-                    // The receiver is gone (another stage stopped): stop quietly. The
-                    // pool drains the rest of the result before reusing the connection.
-                    return Ok(total);
-                }
-                if done {
-                    break;
-                }
+            }
+            if !rows.is_empty() && !send(&decoder, &mut rows, &mut total, &out).await? {
+                return Ok(total);
             }
         }
         conn.query_drop("COMMIT")
@@ -133,6 +120,19 @@ impl Source for MySqlSource {
         let mut conn = self.conn(&context).await?;
         count(&mut conn, &self.database, table, &context).await
     }
+}
+
+/// Decodes the gathered rows into one batch and sends it; `false` when the receiver is gone.
+async fn send(
+    decoder: &TableDecoder,
+    rows: &mut Vec<Row>,
+    total: &mut u64,
+    out: &BatchSender,
+) -> Result<bool> {
+    let batch = decoder.decode(rows, *total)?;
+    *total += u64::try_from(rows.len()).unwrap_or(u64::MAX);
+    rows.clear();
+    Ok(out.send(batch).await.is_ok())
 }
 
 /// `SELECT COUNT(*)` of `database.table`.
