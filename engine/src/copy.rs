@@ -27,6 +27,8 @@ pub struct CopyOutcome {
     pub rows_read: u64,
     /// What the writer loaded.
     pub written: WriteStats,
+    /// Seconds from the first read to the last write.
+    pub seconds: f64,
 }
 
 /// Copies one table from `source` to `target` (which already has the table).
@@ -37,6 +39,7 @@ pub async fn copy_table(
     options: ReadOptions,
     mut progress: TableProgress,
 ) -> Result<CopyOutcome> {
+    let started = std::time::Instant::now();
     let (read_tx, mut read_rx) = mpsc::channel::<RecordBatch>(QUEUE_DEPTH);
     let (write_tx, write_rx) = mpsc::channel::<RecordBatch>(QUEUE_DEPTH);
 
@@ -50,7 +53,7 @@ pub async fn copy_table(
             let schema = plan.target.arrow_schema();
             while let Some(batch) = read_rx.blocking_recv() {
                 let rows = u64::try_from(batch.num_rows()).unwrap_or(u64::MAX);
-                let bytes = u64::try_from(batch.get_array_memory_size()).unwrap_or(u64::MAX);
+                let bytes = batch_bytes(&batch);
                 let converted = convert_batch(&plan, &batch, &schema)?;
                 if write_tx.blocking_send(converted).is_err() {
                     // The writer stopped; its own error explains why.
@@ -71,7 +74,11 @@ pub async fn copy_table(
     match written {
         Ok(written) => {
             progress.finish(written.rows, true);
-            Ok(CopyOutcome { rows_read, written })
+            Ok(CopyOutcome {
+                rows_read,
+                written,
+                seconds: started.elapsed().as_secs_f64(),
+            })
         }
         Err(e) => {
             progress.finish(0, false);
@@ -120,4 +127,15 @@ fn convert_batch(
         .collect();
     let columns = columns.into_iter().collect::<Result<Vec<_>>>()?;
     RecordBatch::try_new(Arc::clone(schema), columns).map_err(|e| internal(plan, e))
+}
+
+/// Bytes of data a batch holds (its slices, not the capacity of the buffers
+/// behind them, which a reader may share between batches).
+fn batch_bytes(batch: &RecordBatch) -> u64 {
+    batch
+        .columns()
+        .iter()
+        .map(|c| c.to_data().get_slice_memory_size().unwrap_or(0))
+        .map(|n| u64::try_from(n).unwrap_or(u64::MAX))
+        .sum()
 }

@@ -37,6 +37,12 @@ pub enum EngineError {
         /// One line per lossy column: `table.column: from → to (reason)`.
         columns: Vec<String>,
     },
+    /// Columns of types ferry cannot carry are still selected.
+    #[error("{} column(s) have types ferry cannot migrate yet:\n{}\nNothing was changed. Leave a column out with `exclude = true` under [tables.<table>.columns.<column>] in the config file, or leave its table out with --exclude <table>.", columns.len(), columns.join("\n"))]
+    Unsupported {
+        /// One line per column: `table.column (type)`.
+        columns: Vec<String>,
+    },
     /// The patterns selected no table.
     #[error("no table of {source_name} matches the --tables/--exclude patterns (the source has {available}). Check the patterns: they are matched against table names with * and ? wildcards.")]
     NoTables {
@@ -61,7 +67,9 @@ impl EngineError {
         use ferry_connectors::ErrorKind;
         match self {
             EngineError::Config { .. } | EngineError::Usage(_) | EngineError::NoTables { .. } => 2,
-            EngineError::TargetExists { .. } | EngineError::LossyRefused { .. } => 4,
+            EngineError::TargetExists { .. }
+            | EngineError::LossyRefused { .. }
+            | EngineError::Unsupported { .. } => 4,
             EngineError::Schema(_) => 4,
             EngineError::Connector(e) => match e.kind() {
                 ErrorKind::Config => 2,

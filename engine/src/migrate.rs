@@ -194,6 +194,7 @@ fn table_report(t: &TablePlan, outcome: &CopyOutcome) -> TableReport {
         rows_read: outcome.rows_read,
         rows_written: outcome.written.rows,
         bytes: outcome.written.bytes,
+        seconds: outcome.seconds,
         status: "copied".into(),
         ..TableReport::default()
     }
@@ -274,10 +275,11 @@ async fn copy_all(
         let permit_source = Arc::clone(&semaphore);
         let (source, target) = (Arc::clone(source), Arc::clone(target));
         let table = Arc::new(t.clone());
-        let table_progress = progress.table(&t.target.name, None);
+        let progress = progress.clone();
         let read = options.read;
         handles.push(tokio::spawn(async move {
             let _permit = permit_source.acquire_owned().await;
+            let table_progress = progress.table(&table.target.name, None);
             copy_table(source, target, table, read, table_progress).await
         }));
     }

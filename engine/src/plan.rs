@@ -7,7 +7,9 @@ use crate::filter::TableFilter;
 use crate::overrides;
 use crate::{EngineError, Result};
 use arrow_schema::DataType;
-use ferry_schema::{self as ddl, Dialect, ForeignKey, LossyColumn, OtherObject, Schema, Table};
+use ferry_schema::{
+    self as ddl, Dialect, ForeignKey, LogicalType, LossyColumn, OtherObject, Schema, Table,
+};
 
 /// One table's part of the plan.
 #[derive(Debug, Clone)]
@@ -108,6 +110,7 @@ pub fn build_plan(
         });
     }
 
+    let mut unsupported = Vec::new();
     let mut warnings = Vec::new();
     let mut notes = Vec::new();
     let mut lossy = Vec::new();
@@ -118,6 +121,15 @@ pub fn build_plan(
         let ov = config.tables.get(&table.name).unwrap_or(&default_override);
         let mut source = table.clone();
         warnings.extend(overrides::exclude_columns(&mut source, ov).map_err(EngineError::Usage)?);
+        for c in &source.columns {
+            if let LogicalType::Unsupported { type_name } = &c.logical_type {
+                unsupported.push(format!("  {}.{} ({type_name})", source.name, c.name));
+            }
+        }
+        if !unsupported.is_empty() {
+            // Keep collecting, to name every such column in one message.
+            continue;
+        }
         let mapped = ferry_schema::map_table(&source, source_dialect, target_dialect)?;
         warnings.extend(mapped.warnings);
         notes.extend(mapped.notes);
@@ -141,6 +153,11 @@ pub fn build_plan(
         }
         sources.push(source);
         targets.push(target);
+    }
+    if !unsupported.is_empty() {
+        return Err(EngineError::Unsupported {
+            columns: unsupported,
+        });
     }
     let refused: Vec<String> = lossy
         .iter()

@@ -5,7 +5,8 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::time::Instant;
 
-/// Where progress goes.
+/// Where progress goes. Clones share the same display.
+#[derive(Clone)]
 pub struct Progress {
     bars: Option<MultiProgress>,
     quiet: bool,

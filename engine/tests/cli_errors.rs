@@ -163,9 +163,36 @@ async fn unsupported_type_names_the_column() {
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(4), "{err}");
     assert!(
-        err.contains("shapes") && err.contains("area") && err.contains("point"),
+        err.contains("shapes.area") && err.contains("point") && err.contains("exclude = true"),
         "{err}"
     );
+    // Following the advice works: the column is left out, the rest is copied.
+    let config = std::env::temp_dir().join(format!("{}.toml", src.name));
+    std::fs::write(&config, "[tables.shapes.columns.area]\nexclude = true\n").unwrap();
+    let out = ferry(&[
+        "migrate",
+        "--source",
+        &src.url,
+        "--target",
+        &dst.url,
+        "--config",
+        config.to_str().unwrap(),
+        "-q",
+    ]);
+    let _ = std::fs::remove_file(&config);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let mut conn = dst.conn().await;
+    let cols: Vec<String> = conn
+        .query("SELECT column_name FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = 'shapes'")
+        .await
+        .unwrap();
+    assert_eq!(cols, vec!["id".to_string()]);
 }
 
 #[tokio::test]

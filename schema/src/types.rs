@@ -103,6 +103,13 @@ pub enum LogicalType {
         /// The labels in declaration order.
         values: Vec<String>,
     },
+    /// A source type ferry cannot carry (PostgreSQL arrays, geometry, ...).
+    /// Introspection keeps such columns so the plan can name them and the user
+    /// can exclude them; a plan that still contains one is refused.
+    Unsupported {
+        /// The type as the source catalog spells it.
+        type_name: String,
+    },
     /// Bit string of `length` bits (`BIT(n)`, PostgreSQL `bit varying(n)` when `varying`).
     /// Values travel as big-endian bytes, `ceil(length / 8)` of them, right-aligned.
     Bit {
@@ -150,6 +157,7 @@ impl LogicalType {
             LogicalType::Interval => DataType::Interval(IntervalUnit::MonthDayNano),
             LogicalType::Year => DataType::Int16,
             LogicalType::Uuid => DataType::FixedSizeBinary(16),
+            LogicalType::Unsupported { .. } => DataType::Null,
         }
     }
 
@@ -201,6 +209,7 @@ impl LogicalType {
             LogicalType::Bit { length, varying } => {
                 format!("bit{}({length})", if *varying { " varying" } else { "" })
             }
+            LogicalType::Unsupported { type_name } => format!("unsupported {type_name}"),
         }
     }
 }

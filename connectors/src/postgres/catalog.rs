@@ -2,11 +2,11 @@
 //! indexes from `pg_catalog` (queries in `sql/*.sql`) into ferry's neutral model,
 //! and lists what is not migrated (views, routines, triggers, loose sequences).
 //!
-//! A column whose type has no logical type fails the whole introspection with
-//! `UnsupportedType` naming it: the model has no "unsupported" marker to defer it.
+//! A column whose type has no logical type becomes `LogicalType::Unsupported`:
+//! the plan refuses it by name unless the user excludes the column or table.
 
-use super::error::{self as pgerr, DIALECT};
-use crate::{ConnectorError, Result};
+use super::error as pgerr;
+use crate::Result;
 use ferry_schema::{
     CheckConstraint, Column, DefaultValue, Dialect, FkAction, ForeignKey, GeneratedColumn,
     Identity, Index, IndexKey, IndexTarget, LogicalType, OtherObject, PrimaryKey, Schema, Table,
@@ -43,7 +43,7 @@ pub(crate) async fn introspect(client: &Client, schema: &str) -> Result<Schema> 
         let oid: u32 = row.get(0);
         let Some(&i) = by_oid.get(&oid) else { continue };
         let table = &mut tables[i].1;
-        let column = column_from_row(&table.name, &row)?;
+        let column = column_from_row(&row)?;
         attnames.insert((oid, row.get(2)), column.name.clone());
         table.columns.push(column);
     }
@@ -107,7 +107,7 @@ pub(crate) async fn introspect(client: &Client, schema: &str) -> Result<Schema> 
     })
 }
 
-fn column_from_row(table: &str, row: &Row) -> Result<Column> {
+fn column_from_row(row: &Row) -> Result<Column> {
     let name: String = row.get(1);
     let source_type: String = row.get(4);
     let base: String = row.get(5);
@@ -118,12 +118,9 @@ fn column_from_row(table: &str, row: &Row) -> Result<Column> {
             values: row.get(12),
         }
     } else {
-        logical_type(&base, typmod).ok_or_else(|| ConnectorError::UnsupportedType {
-            dialect: DIALECT,
-            table: table.to_string(),
-            column: name.clone(),
+        logical_type(&base, typmod).unwrap_or_else(|| LogicalType::Unsupported {
             type_name: source_type.clone(),
-        })?
+        })
     };
     let expr: Option<String> = row.get(8);
     let identity_flag: String = row.get(9);

@@ -107,7 +107,7 @@ impl PgKind {
             LogicalType::Time { .. } => PgKind::Time,
             LogicalType::Timestamp { .. } => PgKind::Timestamp,
             LogicalType::Interval => PgKind::Interval,
-            LogicalType::Duration { .. } => return None,
+            LogicalType::Duration { .. } | LogicalType::Unsupported { .. } => return None,
         })
     }
 

@@ -26,7 +26,7 @@
 
 use super::codec;
 use super::error::{data, server};
-use crate::{BatchSender, ReadOptions, Result};
+use crate::{BatchSender, ConnectorError, ReadOptions, Result};
 use arrow_array::builder::{
     BinaryBuilder, BooleanBuilder, Date32Builder, DurationMicrosecondBuilder,
     FixedSizeBinaryBuilder, Float32Builder, Float64Builder, Int16Builder, Int32Builder,
@@ -69,9 +69,9 @@ enum Refusal {
     Value(&'static str),
 }
 
-/// The decoder for a column of `logical` type (every logical type has one).
-fn kind_of(logical: &LogicalType) -> Kind {
-    match logical {
+/// The decoder for a column of `logical` type; `None` for a type ferry does not carry.
+fn kind_of(logical: &LogicalType) -> Option<Kind> {
+    Some(match logical {
         LogicalType::Boolean => Kind::Bool,
         LogicalType::Int { .. } | LogicalType::Year => Kind::Int(logical.arrow_type()),
         LogicalType::Float32 => Kind::Float32,
@@ -94,7 +94,8 @@ fn kind_of(logical: &LogicalType) -> Kind {
         }
         LogicalType::Uuid => Kind::Uuid,
         LogicalType::Interval => Kind::Interval,
-    }
+        LogicalType::Unsupported { .. } => return None,
+    })
 }
 
 /// One column's builder for the batch being filled.
@@ -408,8 +409,15 @@ pub(crate) fn read_table(
     let columns: Vec<_> = table.copied_columns().collect();
     let kinds = columns
         .iter()
-        .map(|c| kind_of(&c.logical_type))
-        .collect::<Vec<_>>();
+        .map(|c| {
+            kind_of(&c.logical_type).ok_or_else(|| ConnectorError::UnsupportedType {
+                dialect: "sqlite",
+                table: table.name.clone(),
+                column: c.name.clone(),
+                type_name: c.source_type.clone(),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
     let list: Vec<String> = columns
         .iter()
         .map(|c| quote(Dialect::Sqlite, &c.name))

@@ -100,6 +100,9 @@ fn pg_type(ty: &LogicalType) -> DataType {
         LogicalType::Json { binary: true } => DataType::JSONB,
         LogicalType::Json { binary: false } => DataType::JSON,
         LogicalType::Uuid => DataType::Uuid,
+        // Never printed: plans holding such a column are refused. Not the
+        // catalog's own spelling, which is untrusted text.
+        LogicalType::Unsupported { .. } => custom("UNSUPPORTED", Vec::new()),
         LogicalType::Bit {
             length,
             varying: false,
@@ -200,6 +203,7 @@ fn mysql_type(ty: &LogicalType) -> DataType {
         LogicalType::Year => custom("YEAR", Vec::new()),
         LogicalType::Json { .. } => DataType::JSON,
         LogicalType::Uuid => DataType::Char(chars(36)),
+        LogicalType::Unsupported { .. } => custom("UNSUPPORTED", Vec::new()),
         LogicalType::Enum { values } => DataType::Enum(
             values
                 .iter()
@@ -268,6 +272,9 @@ fn sqlite_type(ty: &LogicalType) -> DataType {
         LogicalType::Json { binary: true } => DataType::JSONB,
         LogicalType::Json { binary: false } => DataType::JSON,
         LogicalType::Uuid => DataType::Uuid,
+        // Never printed: plans holding such a column are refused. Not the
+        // catalog's own spelling, which is untrusted text.
+        LogicalType::Unsupported { .. } => custom("UNSUPPORTED", Vec::new()),
         LogicalType::Bit {
             length,
             varying: false,
