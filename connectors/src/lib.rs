@@ -10,6 +10,7 @@
 
 mod endpoint;
 mod error;
+mod pipe;
 mod registry;
 mod traits;
 
@@ -22,5 +23,9 @@ pub mod sqlite;
 
 pub use endpoint::{mask_password, mask_password_in_text, Endpoint};
 pub use error::{ConnectorError, ErrorKind, Result};
+pub use pipe::copy_direct;
 pub use registry::{open_source, open_target};
-pub use traits::{BatchReceiver, BatchSender, LoadMethod, ReadOptions, Source, Target, WriteStats};
+pub use traits::{
+    batch_channel, BatchFeeder, BatchReceiver, BatchSender, FeedCompletion, LoadMethod,
+    ReadOptions, Source, Target, WriteStats, WriterGone,
+};

@@ -72,11 +72,8 @@ async fn round_trip(tag: &str, force_insert: bool, options: ReadOptions) {
     let schema = source.introspect().await.unwrap();
     let table = schema.table("types_mysql").unwrap().clone();
 
-    let (tx, rx) = tokio::sync::mpsc::channel(2);
-    let reader_table = table.clone();
-    let reader = tokio::spawn(async move { source.read_table(&reader_table, options, tx).await });
-    let stats = target.write_table(&table, rx).await.unwrap();
-    let read = reader.await.unwrap().unwrap();
+    let (read, stats) = ferry_connectors::copy_direct(&source, &target, &table, options).await;
+    let (read, stats) = (read.unwrap(), stats.unwrap());
     assert_eq!(read, 4);
     assert_eq!(stats.rows, 4);
     assert!(
@@ -157,9 +154,9 @@ async fn load_data_refuses_values_the_server_would_change() {
         ],
     )
     .unwrap();
-    let (tx, rx) = tokio::sync::mpsc::channel(1);
+    let (tx, rx) = ferry_connectors::batch_channel(2);
     tx.send(batch).await.unwrap();
-    drop(tx);
+    tx.finish().await.unwrap();
     let err = target.write_table(&table, rx).await.unwrap_err();
     assert_eq!(err.kind(), ferry_connectors::ErrorKind::Data, "{err}");
     assert!(err.to_string().contains("s"), "{err}");
@@ -187,8 +184,8 @@ async fn empty_table_loads_nothing() {
             },
         )],
     );
-    let (tx, rx) = tokio::sync::mpsc::channel(1);
-    drop(tx);
+    let (tx, rx) = ferry_connectors::batch_channel(1);
+    tx.finish().await.unwrap();
     let stats = target.write_table(&table, rx).await.unwrap();
     assert_eq!(stats.rows, 0);
     // Without an identity column reset_identity has nothing to do.

@@ -23,11 +23,7 @@ async fn copy(
     table: &Table,
     options: ReadOptions,
 ) -> (u64, u64) {
-    let (tx, rx) = tokio::sync::mpsc::channel(2);
-    let (read, written) = tokio::join!(
-        source.read_table(table, options, tx),
-        target.write_table(table, rx)
-    );
+    let (read, written) = ferry_connectors::copy_direct(source, target, table, options).await;
     (read.unwrap(), written.unwrap().rows)
 }
 
@@ -196,12 +192,12 @@ async fn writer_refuses_bad_values_by_column_and_row() {
             },
         )],
     );
-    let (tx, rx) = tokio::sync::mpsc::channel(1);
+    let (tx, rx) = ferry_connectors::batch_channel(2);
     let values: ArrayRef = Arc::new(StringArray::from(vec![Some("1.5"), None, Some("12abc")]));
     tx.send(RecordBatch::try_new(table.arrow_schema(), vec![values]).unwrap())
         .await
         .unwrap();
-    drop(tx);
+    tx.finish().await.unwrap();
     let err = target.write_table(&table, rx).await.unwrap_err();
     match &err {
         ConnectorError::Data {
@@ -218,7 +214,7 @@ async fn writer_refuses_bad_values_by_column_and_row() {
         other => panic!("{other:?}"),
     }
     // Text with a NUL cannot be stored: refused by row, not by a server encoding error.
-    let (tx, rx) = tokio::sync::mpsc::channel(1);
+    let (tx, rx) = ferry_connectors::batch_channel(2);
     target
         .execute("creating s", &["CREATE TABLE s (v text)".to_string()])
         .await
@@ -231,7 +227,7 @@ async fn writer_refuses_bad_values_by_column_and_row() {
     tx.send(RecordBatch::try_new(s_table.arrow_schema(), vec![values]).unwrap())
         .await
         .unwrap();
-    drop(tx);
+    tx.finish().await.unwrap();
     let err = target
         .write_table(&s_table, rx)
         .await
@@ -241,7 +237,7 @@ async fn writer_refuses_bad_values_by_column_and_row() {
     // Nothing was committed, and the session is usable again.
     assert_eq!(target.count_rows("n").await.unwrap(), 0);
     let missing = Table::new("absent", vec![Column::new("v", LogicalType::Boolean)]);
-    let (_tx, rx) = tokio::sync::mpsc::channel(1);
+    let (_tx, rx) = ferry_connectors::batch_channel(1);
     let err = target.write_table(&missing, rx).await.unwrap_err();
     assert!(
         matches!(err, ConnectorError::NotFound { what: "table", .. }),

@@ -43,12 +43,9 @@ async fn copy_one_million_rows() {
     let read = start.elapsed();
     assert_eq!(rows.unwrap(), 1_000_000);
 
-    let (tx, rx) = tokio::sync::mpsc::channel(4);
     let start = Instant::now();
-    let (rows, stats) = tokio::join!(
-        source.read_table(&table, ReadOptions::default(), tx),
-        target.write_table(&table, rx)
-    );
+    let (rows, stats) =
+        ferry_connectors::copy_direct(&source, &target, &table, ReadOptions::default()).await;
     let both = start.elapsed();
     assert_eq!((rows.unwrap(), stats.unwrap().rows), (1_000_000, 1_000_000));
     println!("read only: {read:?}; read + write: {both:?} for 1M rows");

@@ -469,9 +469,9 @@ async fn round_trip(
         .execute("emptying the table", &[format!("DELETE FROM {TABLE}")])
         .await
         .map_err(|e| fail("DELETE", e))?;
-    let (tx, rx) = tokio::sync::mpsc::channel(1);
+    let (tx, rx) = ferry_connectors::batch_channel(2);
     tx.send(batch.clone()).await.unwrap();
-    drop(tx);
+    tx.finish().await.unwrap();
     let stats = target
         .write_table(table, rx)
         .await

@@ -118,9 +118,9 @@ async fn nan_is_refused_not_nulled() {
         vec![Arc::new(Float64Array::from(vec![1.0, f64::NAN]))],
     )
     .unwrap();
-    let (tx, rx) = tokio::sync::mpsc::channel(1);
+    let (tx, rx) = ferry_connectors::batch_channel(2);
     tx.send(batch).await.unwrap();
-    drop(tx);
+    tx.finish().await.unwrap();
     let err = dst.write_table(&table, rx).await.unwrap_err();
     assert!(
         matches!(&err, ConnectorError::Data { column, detail, .. } if column == "x" && detail.contains("NaN")),

@@ -85,14 +85,8 @@ async fn round_trip(source: &Path, options: ReadOptions) {
     );
 
     for table in &schema.tables {
-        let (tx, rx) = tokio::sync::mpsc::channel(4);
-        let reader = {
-            let src = src.clone();
-            let table = table.clone();
-            tokio::spawn(async move { src.read_table(&table, options, tx).await })
-        };
-        let stats = dst.write_table(table, rx).await.unwrap();
-        let read = reader.await.unwrap().unwrap();
+        let (read, stats) = ferry_connectors::copy_direct(&src, &dst, table, options).await;
+        let (read, stats) = (read.unwrap(), stats.unwrap());
         assert_eq!(read, stats.rows, "{}", table.name);
         assert_eq!(src.count_rows(&table.name).await.unwrap(), read);
         assert_eq!(dst.count_rows(&table.name).await.unwrap(), read);

@@ -58,9 +58,9 @@ async fn write(
     table: &Table,
     batch: RecordBatch,
 ) -> Result<u64, ConnectorError> {
-    let (tx, rx) = tokio::sync::mpsc::channel(1);
+    let (tx, rx) = ferry_connectors::batch_channel(2);
     tx.send(batch).await.unwrap();
-    drop(tx);
+    tx.finish().await.unwrap();
     dst.write_table(table, rx).await.map(|s| s.rows)
 }
 

@@ -12,7 +12,9 @@ use crate::plan::TablePlan;
 use crate::progress::TableProgress;
 use crate::{EngineError, Result};
 use arrow_array::{ArrayRef, RecordBatch};
-use ferry_connectors::{ConnectorError, ReadOptions, Source, Target, WriteStats};
+use ferry_connectors::{
+    batch_channel, BatchFeeder, ConnectorError, ReadOptions, Source, Target, WriteStats,
+};
 use rayon::prelude::*;
 use std::sync::Arc;
 use tokio::sync::mpsc;
@@ -41,7 +43,7 @@ pub async fn copy_table(
 ) -> Result<CopyOutcome> {
     let started = std::time::Instant::now();
     let (read_tx, mut read_rx) = mpsc::channel::<RecordBatch>(QUEUE_DEPTH);
-    let (write_tx, write_rx) = mpsc::channel::<RecordBatch>(QUEUE_DEPTH);
+    let (feeder, write_rx) = batch_channel(QUEUE_DEPTH);
 
     let reader = {
         let (source, plan) = (Arc::clone(&source), Arc::clone(&plan));
@@ -49,28 +51,36 @@ pub async fn copy_table(
     };
     let convert = {
         let plan = Arc::clone(&plan);
-        tokio::task::spawn_blocking(move || -> Result<TableProgress> {
+        tokio::task::spawn_blocking(move || -> Result<(TableProgress, BatchFeeder)> {
             let schema = plan.target.arrow_schema();
             while let Some(batch) = read_rx.blocking_recv() {
                 let rows = u64::try_from(batch.num_rows()).unwrap_or(u64::MAX);
                 let bytes = batch_bytes(&batch);
                 let converted = convert_batch(&plan, &batch, &schema)?;
-                if write_tx.blocking_send(converted).is_err() {
+                if feeder.blocking_send(converted).is_err() {
                     // The writer stopped; its own error explains why.
                     break;
                 }
                 progress.batch(rows, bytes);
             }
-            Ok(progress)
+            Ok((progress, feeder))
         })
     };
-    let written = target.write_table(&plan.target, write_rx).await;
-    let converted = convert.await.map_err(|e| internal(&plan, e))?;
-    let read = reader.await.map_err(|e| internal(&plan, e))?;
-    // The reader's error comes first: a writer that saw its channel close early
-    // loaded a partial table, which is only a symptom.
-    let rows_read = read?;
-    let progress = converted?;
+    // The writer commits only if the feed is finished, which happens only when
+    // the reader and the conversion both succeeded; any failure drops the
+    // feeder instead and the writer rolls the table back.
+    let feed = async {
+        let converted = convert.await.map_err(|e| internal(&plan, e));
+        let read = reader.await.map_err(|e| internal(&plan, e));
+        let rows_read = read??;
+        let (progress, feeder) = converted??;
+        // An error here means the writer already stopped: its result says why.
+        let _ = feeder.finish().await;
+        Ok::<_, EngineError>((rows_read, progress))
+    };
+    let (written, fed) = tokio::join!(target.write_table(&plan.target, write_rx), feed);
+    // The reader's error comes first: the writer's "cancelled" is only a symptom.
+    let (rows_read, progress) = fed?;
     match written {
         Ok(written) => {
             progress.finish(written.rows, true);

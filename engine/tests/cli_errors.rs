@@ -381,3 +381,45 @@ async fn dry_run_prints_ddl_and_touches_nothing() {
     );
     assert!(pg_tables(&pg).await.is_empty());
 }
+
+/// A source that fails part-way through a table leaves nothing of it on the
+/// target, even when appending to a table that already had rows.
+#[tokio::test]
+async fn failed_read_appends_nothing() {
+    let src = MySqlDb::create("err_partial").await;
+    src.execute(
+        "SET SESSION sql_mode = '';
+         CREATE TABLE ev (id INT PRIMARY KEY, d DATE);
+         INSERT INTO ev SELECT seq, '2020-01-01' FROM seq_1_to_999;
+         INSERT INTO ev VALUES (1000, '0000-00-00');",
+    )
+    .await;
+    let pg = PgDb::create("err_partial").await;
+    pg.execute(
+        "CREATE TABLE ev (id int PRIMARY KEY, d date); INSERT INTO ev VALUES (0, '1999-12-31');",
+    )
+    .await;
+    let out = ferry(&[
+        "migrate",
+        "--source",
+        &src.url,
+        "--target",
+        &pg.url,
+        "--if-exists",
+        "append",
+        "--batch-rows",
+        "100",
+        "-q",
+    ]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.contains("ev") && err.contains("0000-00-00"), "{err}");
+    let n: i64 = pg
+        .client()
+        .await
+        .query_one("SELECT count(*) FROM ev", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 1, "only the row that was there before may remain");
+}

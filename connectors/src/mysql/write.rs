@@ -351,10 +351,22 @@ impl Target for MySqlTarget {
         conn.query_drop("START TRANSACTION")
             .await
             .map_err(|e| server_error(&context, e))?;
+        let completion = batches.completion();
         let outcome = match self.method {
             LoadMethod::MySqlLoadData => self.load_data(&mut conn, table, batches).await,
             _ => self.insert_rows(&mut conn, table, batches).await,
-        };
+        }
+        .and_then(|stats| {
+            // The feed stopped without its end marker: the source failed, so
+            // what was loaded is incomplete and is rolled back below.
+            if completion.is_finished() {
+                Ok(stats)
+            } else {
+                Err(ConnectorError::Cancelled {
+                    table: table.name.clone(),
+                })
+            }
+        });
         let end = if outcome.is_ok() {
             "COMMIT"
         } else {

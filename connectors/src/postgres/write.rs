@@ -186,6 +186,13 @@ impl Target for PgTarget {
                 .await
                 .map_err(|e| pgerr::server(ctx(), &e))?;
         }
+        if !batches.is_finished() {
+            // The source failed mid-table: dropping the sink aborts the COPY and
+            // dropping the transaction rolls it back, so nothing partial stays.
+            return Err(ConnectorError::Cancelled {
+                table: table.name.clone(),
+            });
+        }
         out.put_i16(-1);
         stats.bytes += u64::try_from(out.len()).unwrap_or(u64::MAX);
         sink.send(out.split().freeze())

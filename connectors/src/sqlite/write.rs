@@ -1,6 +1,6 @@
 //! Loading Arrow batches into an SQLite table with one prepared `INSERT`
-//! reused for every row, inside transactions of about [`ROWS_PER_TRANSACTION`]
-//! rows (a commit per row would cost an fsync each).
+//! reused for every row, inside one transaction per table: a commit per row
+//! would cost an fsync each, and one transaction makes the load all or nothing.
 //!
 //! Storage forms (SQLite has no date, decimal or UUID storage class):
 //! Boolean → INTEGER 0/1; integers → INTEGER (u64 above i64::MAX refused);
@@ -10,8 +10,8 @@
 //! zoned timestamps with a `+00:00` suffix; Interval → TEXT `P<m>M<d>DT<s>S`;
 //! Uuid → 36-character TEXT; Json, Enum, Set, strings → TEXT; Binary, Bit → BLOB.
 //!
-//! If a batch fails, the open transaction is rolled back; rows of earlier,
-//! committed transactions stay (the engine empties the table before a retry).
+//! If a batch fails, or the feed stops without its end marker (the source
+//! failed), the transaction is rolled back and the table keeps none of the rows.
 
 use super::codec;
 use super::error::{data, server, DIALECT};
@@ -30,9 +30,6 @@ use ferry_schema::ident::quote;
 use ferry_schema::{Dialect, LogicalType, Table};
 use rusqlite::types::Null;
 use rusqlite::{Connection, Statement};
-
-/// Rows per transaction; checked at batch boundaries.
-pub(crate) const ROWS_PER_TRANSACTION: u64 = 100_000;
 
 /// One column of the batch being written, downcast once per batch.
 enum Binder<'a> {
@@ -248,7 +245,6 @@ pub(crate) fn write_table(
     };
     let ctx = || format!("loading table {:?}", table.name);
     let mut stats = WriteStats::default();
-    let mut in_transaction = 0u64;
     conn.execute_batch("BEGIN").map_err(|e| server(ctx(), &e))?;
     let result = (|| -> Result<()> {
         let mut stmt = conn.prepare_cached(&sql).map_err(|e| server(ctx(), &e))?;
@@ -296,14 +292,15 @@ pub(crate) fn write_table(
                     .map_err(|e| server(format!("{} (row {})", ctx(), stats.rows + 1), &e))?;
                 stats.rows += 1;
             }
-            in_transaction += u64::try_from(batch.num_rows()).unwrap_or(u64::MAX);
-            if in_transaction >= ROWS_PER_TRANSACTION {
-                conn.execute_batch("COMMIT; BEGIN")
-                    .map_err(|e| server(ctx(), &e))?;
-                in_transaction = 0;
-            }
         }
-        Ok(())
+        if batches.is_finished() {
+            Ok(())
+        } else {
+            // The source failed mid-table: roll the whole table back.
+            Err(ConnectorError::Cancelled {
+                table: table.name.clone(),
+            })
+        }
     })();
     match result {
         Ok(()) => {
