@@ -134,6 +134,12 @@ pub struct ReadOptions {
     /// Also end a batch once its variable-width data reaches this many bytes,
     /// so wide rows and LOBs keep memory bounded.
     pub batch_bytes: usize,
+    /// Return rows in ascending order of [`Table::verify_key`] (verification
+    /// merges two such streams). The order must be the same on every dialect:
+    /// NULLs first; integers, decimals, floats, dates and times by value; text
+    /// by its UTF-8 bytes (a binary collation, never the column's own); bytes
+    /// and UUIDs by their bytes; booleans false before true.
+    pub order_by_key: bool,
 }
 
 impl Default for ReadOptions {
@@ -141,6 +147,7 @@ impl Default for ReadOptions {
         ReadOptions {
             batch_rows: 8192,
             batch_bytes: 32 << 20,
+            order_by_key: false,
         }
     }
 }

@@ -89,6 +89,23 @@ impl Table {
         Arc::new(ArrowSchema::new(fields))
     }
 
+    /// The columns that identify a row for verification: the primary key, else
+    /// the first unique constraint whose columns are all NOT NULL. `None` for a
+    /// table compared as a multiset of rows.
+    pub fn verify_key(&self) -> Option<&[String]> {
+        if let Some(pk) = &self.primary_key {
+            return Some(&pk.columns);
+        }
+        self.uniques
+            .iter()
+            .find(|u| {
+                u.columns
+                    .iter()
+                    .all(|c| self.column(c).is_some_and(|col| !col.nullable))
+            })
+            .map(|u| u.columns.as_slice())
+    }
+
     /// The column that auto-generates its values, if any.
     pub fn identity_column(&self) -> Option<&Column> {
         self.columns.iter().find(|c| c.identity.is_some())
