@@ -151,6 +151,7 @@ async fn dropped_receiver_stops_the_reader_quietly() {
             ReadOptions {
                 batch_rows: 100,
                 batch_bytes: 1 << 20,
+                ..ReadOptions::default()
             },
             tx,
         )
