@@ -117,6 +117,7 @@ async fn insert_fallback_round_trip_small_batches() {
         ReadOptions {
             batch_rows: 1,
             batch_bytes: 1 << 20,
+            ..ReadOptions::default()
         },
     )
     .await;
@@ -207,6 +208,7 @@ async fn reader_stops_quietly_when_the_receiver_is_gone() {
     let options = ReadOptions {
         batch_rows: 100,
         batch_bytes: 1 << 20,
+        ..ReadOptions::default()
     };
     let reading = tokio::spawn({
         let table = table.clone();

@@ -192,6 +192,7 @@ async fn stops_quietly_when_the_receiver_is_gone() {
     let options = ReadOptions {
         batch_rows: 1000,
         batch_bytes: 1 << 20,
+        ..ReadOptions::default()
     };
     let consumer = async move {
         let first: RecordBatch = rx.recv().await.unwrap();

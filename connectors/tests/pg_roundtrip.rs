@@ -57,10 +57,12 @@ async fn type_fixture_round_trip() {
         ReadOptions {
             batch_rows: 2,
             batch_bytes: 1 << 30,
+            ..ReadOptions::default()
         },
         ReadOptions {
             batch_rows: 1000,
             batch_bytes: 1024,
+            ..ReadOptions::default()
         },
     ] {
         to.execute("TRUNCATE types_pg").await;

@@ -119,6 +119,7 @@ async fn chinook_autoincrement_round_trip_small_batches() {
         ReadOptions {
             batch_rows: 333,
             batch_bytes: 4096,
+            ..ReadOptions::default()
         },
     )
     .await;
@@ -141,6 +142,7 @@ async fn type_fixture_round_trip() {
         ReadOptions {
             batch_rows: 2,
             batch_bytes: 1 << 20,
+            ..ReadOptions::default()
         },
     )
     .await;

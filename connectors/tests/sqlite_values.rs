@@ -45,6 +45,7 @@ async fn read_one(src: &SqliteSource, table: &Table) -> RecordBatch {
     let options = ReadOptions {
         batch_rows: 1000,
         batch_bytes: 1 << 30,
+        ..ReadOptions::default()
     };
     let rows = src.read_table(table, options, tx).await.unwrap();
     let batch = rx.recv().await.unwrap();
