@@ -767,8 +767,8 @@ fn mysql_specs() -> Vec<Spec> {
         spec("u32", int(32, true), Values::U32(0..=u32::MAX)),
         spec("i64", int(64, false), Values::I64),
         spec("u64", int(64, true), Values::U64),
-        // Float32: see `mysql_known_bugs`.
         // MySQL refuses NaN and ±Inf, and stores -0.0 as 0 (ATAN2(d, -1) gives +π).
+        spec("f32", LogicalType::Float32, Values::F32 { specials: false }),
         spec(
             "f64",
             LogicalType::Float64,
@@ -914,18 +914,6 @@ fn mysql_specs() -> Vec<Spec> {
             },
         ),
     ]
-}
-
-/// MariaDB columns whose values do not survive the round trip (see the report).
-fn mysql_bug_specs() -> Vec<Spec> {
-    // The reader selects FLOAT through the text protocol, where the server prints
-    // 6 significant digits: 1234567.0 reads back 1234570.0 (the column holds the
-    // exact f32: CAST(f AS DOUBLE) shows it).
-    vec![spec(
-        "f32",
-        LogicalType::Float32,
-        Values::F32 { specials: false },
-    )]
 }
 
 fn sqlite_specs() -> Vec<Spec> {
@@ -1124,12 +1112,6 @@ fn mysql_values_round_trip() {
 #[test]
 fn sqlite_values_round_trip() {
     run_sqlite(&sqlite_specs());
-}
-
-#[test]
-#[ignore = "known bug: MySQL FLOAT reads back with 6 significant digits"]
-fn mysql_known_bugs() {
-    run_mysql(&mysql_bug_specs());
 }
 
 #[test]

@@ -16,7 +16,7 @@ use super::error::server_error;
 use crate::{BatchSender, Endpoint, ReadOptions, Result, Source};
 use async_trait::async_trait;
 use ferry_schema::ident::{quote, quote_qualified};
-use ferry_schema::{Dialect, Schema, Table};
+use ferry_schema::{Dialect, LogicalType, Schema, Table};
 use mysql_async::prelude::Queryable;
 use mysql_async::{Pool, Row};
 
@@ -46,17 +46,62 @@ impl MySqlSource {
     }
 }
 
-/// `SELECT <copied columns> FROM <db>.<table>`, every name quoted.
-pub(crate) fn select_sql(database: &str, table: &Table) -> String {
+/// `SELECT <copied columns> FROM <db>.<table> [ORDER BY <verify key>]`, every
+/// name quoted.
+///
+/// FLOAT is selected as `CAST(f AS DOUBLE)`: the text protocol prints a FLOAT
+/// with 6 significant digits (1234567 reads back 1234570), while the double is
+/// exactly the stored single and its text parses back to that f32.
+pub(crate) fn select_sql(database: &str, table: &Table, order_by_key: bool) -> String {
     let columns: Vec<String> = table
         .copied_columns()
-        .map(|c| quote(Dialect::MySql, &c.name))
+        .map(|c| {
+            let name = quote(Dialect::MySql, &c.name);
+            match c.logical_type {
+                LogicalType::Float32 => format!("CAST({name} AS DOUBLE)"),
+                _ => name,
+            }
+        })
         .collect();
-    format!(
+    let mut sql = format!(
         "SELECT {} FROM {}",
         columns.join(", "),
         quote_qualified(Dialect::MySql, database, &table.name)
-    )
+    );
+    if let Some(key) = order_by_key.then(|| order_by(table)).flatten() {
+        sql.push_str(" ORDER BY ");
+        sql.push_str(&key);
+    }
+    sql
+}
+
+/// The ORDER BY list for [`ReadOptions::order_by_key`]: ascending over
+/// [`Table::verify_key`] (`None` without one). NULLs sort first in ascending
+/// order already; numbers and temporal types order by value, BINARY/VARBINARY
+/// and BIT by bytes. Strings are compared as their UTF-8 bytes whatever the
+/// column's charset and collation: `utf8mb4_bin` is not enough, it is PAD SPACE
+/// (`'a\t'` sorts before `'a'`) and refuses latin1 columns. ENUM and SET sort
+/// by their index in MySQL, so they go through their label text the same way.
+fn order_by(table: &Table) -> Option<String> {
+    let key = table.verify_key()?;
+    let terms: Vec<String> = key
+        .iter()
+        .map(|name| {
+            let quoted = quote(Dialect::MySql, name);
+            match table.column(name).map(|c| &c.logical_type) {
+                Some(
+                    LogicalType::Char { .. }
+                    | LogicalType::Varchar { .. }
+                    | LogicalType::Text { .. }
+                    | LogicalType::Json { .. }
+                    | LogicalType::Enum { .. }
+                    | LogicalType::Set { .. },
+                ) => format!("CAST(CONVERT({quoted} USING utf8mb4) AS BINARY)"),
+                _ => quoted,
+            }
+        })
+        .collect();
+    Some(terms.join(", "))
 }
 
 #[async_trait]
@@ -86,7 +131,7 @@ impl Source for MySqlSource {
         let mut total: u64 = 0;
         {
             let mut result = conn
-                .query_iter(select_sql(&self.database, table))
+                .query_iter(select_sql(&self.database, table, options.order_by_key))
                 .await
                 .map_err(|e| server_error(&context, e))?;
             let mut rows: Vec<Row> = Vec::with_capacity(batch_rows);

@@ -38,12 +38,12 @@ impl<'a> Cursor<'a> {
         })
     }
 
-    /// One or more digits (at most 9) as a number.
-    fn some_digits(&mut self) -> Option<u32> {
+    /// One or more digits (at most 19, so any i64 magnitude fits) as a number.
+    fn some_digits(&mut self) -> Option<u64> {
         let start = self.pos;
         while self.pos < self.bytes.len()
             && self.bytes[self.pos].is_ascii_digit()
-            && self.pos - start < 9
+            && self.pos - start < 19
         {
             self.pos += 1;
         }
@@ -77,12 +77,14 @@ fn date_days(c: &mut Cursor<'_>) -> Option<i32> {
     Some(date.num_days_from_ce() - UNIX_EPOCH_CE_DAYS)
 }
 
-/// `HH:MM[:SS[.fraction]]` → microseconds; `max_hours` bounds HH (23, or 838 for durations).
-fn time_micros(c: &mut Cursor<'_>, max_hours: u32) -> Option<i64> {
+/// `HH:MM[:SS[.fraction]]` → microseconds; `max_hours` bounds HH (23 or 24 for
+/// times of day, `u64::MAX` for durations, which may have any number of hour
+/// digits as long as the total fits in an i64 of microseconds).
+fn time_micros(c: &mut Cursor<'_>, max_hours: u64) -> Option<i64> {
     let hours = if max_hours > 99 {
         c.some_digits()?
     } else {
-        c.digits(2)?
+        u64::from(c.digits(2)?)
     };
     c.eat(b':').then_some(())?;
     let minutes = c.digits(2)?;
@@ -105,9 +107,12 @@ fn time_micros(c: &mut Cursor<'_>, max_hours: u32) -> Option<i64> {
     if minutes > 59 || seconds > 59 || hours > max_hours {
         return None;
     }
-    let total = (i64::from(hours) * 3600 + i64::from(minutes) * 60 + i64::from(seconds))
-        * 1_000_000
-        + micros;
+    let total = i64::try_from(hours)
+        .ok()?
+        .checked_mul(3600)?
+        .checked_add(i64::from(minutes * 60 + seconds))?
+        .checked_mul(1_000_000)?
+        .checked_add(micros)?;
     // For a time of day (max 24), 24:00:00 is the one valid value past 23:59:59.
     (max_hours != 24 || hours < 24 || total == DAY_MICROS).then_some(total)
 }
@@ -150,11 +155,12 @@ pub(crate) fn parse_time(text: &str) -> Option<i64> {
     c.rest().is_empty().then_some(t)
 }
 
-/// `[-]H+:MM:SS[.ffffff]` → signed microseconds.
+/// `[-]H+:MM:SS[.ffffff]` → signed microseconds: the whole range
+/// [`format_duration`] writes, `-(2^63-1)..=2^63-1`.
 pub(crate) fn parse_duration(text: &str) -> Option<i64> {
     let mut c = Cursor::new(text);
     let negative = c.eat(b'-');
-    let t = time_micros(&mut c, 999_999_999)?;
+    let t = time_micros(&mut c, u64::MAX)?;
     c.rest().is_empty().then_some(if negative { -t } else { t })
 }
 
@@ -409,6 +415,21 @@ mod tests {
         assert!(format_interval(&mut String::new(), 0, 0, 1).is_none());
     }
 
+    #[test]
+    fn durations_span_the_whole_i64_range() {
+        for micros in [i64::MAX, -i64::MAX, 3_600_000_000_000_000, 0, -1] {
+            let s = fmt(|s| format_duration(s, micros).unwrap());
+            assert_eq!(parse_duration(&s), Some(micros), "{s}");
+        }
+        assert_eq!(
+            fmt(|s| format_duration(s, i64::MAX).unwrap()),
+            "2562047788:00:54.775807"
+        );
+        assert_eq!(parse_duration("2562047788:00:54.775808"), None);
+        assert_eq!(parse_duration("99999999999999999999:00:00"), None);
+        assert!(format_duration(&mut String::new(), i64::MIN).is_none());
+    }
+
     proptest::proptest! {
         #[test]
         fn timestamps_round_trip(micros in -62_135_596_800_000_000i64..=253_402_300_799_999_999) {
@@ -421,7 +442,7 @@ mod tests {
         fn dates_times_durations_round_trip(
             days in -719_162i32..=2_932_896,
             time in 0i64..=DAY_MICROS,
-            duration in -3_600_000_000_000_000i64..3_600_000_000_000_000,
+            duration in i64::MIN + 1..=i64::MAX,
         ) {
             let mut s = String::new();
             format_date(&mut s, days).unwrap();
