@@ -44,10 +44,12 @@ pub(crate) fn logical_type(declared: &str) -> LogicalType {
                 varying: base == "BIT VARYING",
             }
         }
-        "JSON" => return LogicalType::Json { binary: false },
-        "JSONB" => return LogicalType::Json { binary: true },
+        // `JSON_TEXT`, `JSONB_TEXT` and `DECIMAL_TEXT` are ferry's own spellings:
+        // TEXT affinity keeps JSON numbers and wide decimals as written.
+        "JSON" | "JSON_TEXT" => return LogicalType::Json { binary: false },
+        "JSONB" | "JSONB_TEXT" => return LogicalType::Json { binary: true },
         "UUID" => return LogicalType::Uuid,
-        "NUMERIC" | "DECIMAL" => {
+        "NUMERIC" | "DECIMAL" | "DECIMAL_TEXT" => {
             return LogicalType::Decimal {
                 precision: first.and_then(|p| u16::try_from(p).ok()),
                 scale: match (first, args.get(1)) {
@@ -201,6 +203,22 @@ mod tests {
         );
         assert_eq!(lt("TIME"), LogicalType::Time { precision: 6 });
         assert_eq!(lt("JSON"), LogicalType::Json { binary: false });
+        assert_eq!(lt("JSON_TEXT"), LogicalType::Json { binary: false });
+        assert_eq!(lt("JSONB_TEXT"), LogicalType::Json { binary: true });
+        assert_eq!(
+            lt("DECIMAL_TEXT(20, 6)"),
+            LogicalType::Decimal {
+                precision: Some(20),
+                scale: Some(6)
+            }
+        );
+        assert_eq!(
+            lt("DECIMAL_TEXT"),
+            LogicalType::Decimal {
+                precision: None,
+                scale: None
+            }
+        );
         assert_eq!(lt("UUID"), LogicalType::Uuid);
     }
 

@@ -43,8 +43,9 @@ const SQLITE_REAL_DIGITS: u16 = 15;
 const SQLITE_INTEGER_DIGITS: u16 = 18;
 
 /// Whether every value of `decimal(precision, scale)` survives SQLite's NUMERIC
-/// affinity (which turns numeric text into a 64-bit integer or a double).
-fn sqlite_keeps_decimal(precision: Option<u16>, scale: Option<u16>) -> bool {
+/// affinity (which turns numeric text into a 64-bit integer or a double). Other
+/// decimals are spelled with TEXT affinity (`DECIMAL_TEXT`), which keeps the text.
+pub(crate) fn sqlite_keeps_decimal(precision: Option<u16>, scale: Option<u16>) -> bool {
     match (precision, scale.unwrap_or(0)) {
         (Some(p), 0) => p <= SQLITE_INTEGER_DIGITS,
         (Some(p), _) => p <= SQLITE_REAL_DIGITS,
@@ -335,15 +336,6 @@ fn to_sqlite(ty: &LogicalType) -> Mapped {
         // SQLite never enforces integer widths; its reader reports every INTEGER-affinity
         // column as a 64-bit integer, so that is what the target holds.
         LogicalType::Int { .. } => same(&int(64)),
-        LogicalType::Decimal { precision, scale } if !sqlite_keeps_decimal(*precision, *scale) => {
-            lossy(
-                ty.clone(),
-                "SQLite stores decimals with NUMERIC affinity: values are kept as 64-bit \
-                 integers or doubles, so beyond 18 integer digits or 15 significant digits \
-                 they are rounded"
-                    .into(),
-            )
-        }
         LogicalType::Float32 => same(&LogicalType::Float64),
         LogicalType::Binary { .. } | LogicalType::Varbinary { .. } => {
             same(&LogicalType::Varbinary { length: None })

@@ -216,11 +216,21 @@ fn sqlite_special(ty: &DataType) -> Option<LogicalType> {
 }
 
 /// Names sqlparser does not model: MySQL `YEAR`, ferry's SQLite `DURATION(p)`,
-/// PostgreSQL aliases (`serial`, `timestamptz`, `int8`...).
+/// `DECIMAL_TEXT(p,s)`, `JSON_TEXT`, `JSONB_TEXT`, PostgreSQL aliases (`serial`,
+/// `timestamptz`, `int8`...).
 fn custom_type(name: &str, modifiers: &[String]) -> Option<LogicalType> {
     let precision = modifiers.first().and_then(|m| m.parse::<u8>().ok());
     Some(match name.to_ascii_lowercase().as_str() {
         "year" => LogicalType::Year,
+        "decimal_text" => {
+            let arg = |i: usize| modifiers.get(i).and_then(|m| m.trim().parse::<u16>().ok());
+            LogicalType::Decimal {
+                precision: arg(0),
+                scale: arg(0).map(|_| arg(1).unwrap_or(0)),
+            }
+        }
+        "json_text" => LogicalType::Json { binary: false },
+        "jsonb_text" => LogicalType::Json { binary: true },
         "duration" => LogicalType::Duration {
             precision: precision.unwrap_or(6).min(6),
         },

@@ -239,10 +239,20 @@ fn sqlite_type(ty: &LogicalType) -> DataType {
     match ty {
         LogicalType::Boolean => DataType::Boolean,
         LogicalType::Int { .. } | LogicalType::Year => DataType::BigInt(None),
-        LogicalType::Decimal { precision, scale } => match precision {
-            Some(_) => DataType::Decimal(decimal_info(*precision, *scale)),
-            None => DataType::Numeric(ExactNumberInfo::None),
-        },
+        // NUMERIC affinity would turn wider decimals into doubles (15 significant
+        // digits); a name containing TEXT has TEXT affinity and keeps the text.
+        LogicalType::Decimal { precision, scale }
+            if !super::convert::sqlite_keeps_decimal(*precision, *scale) =>
+        {
+            let modifiers = match precision {
+                Some(p) => vec![p.to_string(), scale.unwrap_or(0).to_string()],
+                None => Vec::new(),
+            };
+            custom("DECIMAL_TEXT", modifiers)
+        }
+        LogicalType::Decimal { precision, scale } => {
+            DataType::Decimal(decimal_info(*precision, *scale))
+        }
         LogicalType::Float32 | LogicalType::Float64 => DataType::Real,
         LogicalType::Char { length } => DataType::Char(chars(*length)),
         LogicalType::Varchar { length } => DataType::Varchar(length.and_then(chars)),
@@ -269,8 +279,10 @@ fn sqlite_type(ty: &LogicalType) -> DataType {
             fields: None,
             precision: None,
         },
-        LogicalType::Json { binary: true } => DataType::JSONB,
-        LogicalType::Json { binary: false } => DataType::JSON,
+        // `JSON` has NUMERIC affinity, which turns the document `1e5` into 100000:
+        // these names contain TEXT, so the document is kept as written.
+        LogicalType::Json { binary: true } => custom("JSONB_TEXT", Vec::new()),
+        LogicalType::Json { binary: false } => custom("JSON_TEXT", Vec::new()),
         LogicalType::Uuid => DataType::Uuid,
         // Never printed: plans holding such a column are refused. Not the
         // catalog's own spelling, which is untrusted text.

@@ -524,3 +524,34 @@ fn mysql_index_names_get_the_table_prefix_elsewhere() {
     assert_eq!(same.table.uniques[0].name, "email");
     assert_eq!(same.table.indexes[0].keys[0].prefix_length, Some(10));
 }
+
+#[test]
+fn sqlite_keeps_wide_decimals_and_json_as_text() {
+    let dec = |precision, scale| LogicalType::Decimal { precision, scale };
+    // Up to 15 significant digits (18 for integers) a REAL/INTEGER is exact.
+    assert_eq!(
+        spelled(&dec(Some(15), Some(2)), Dialect::Sqlite),
+        ("DECIMAL(15,2)".into(), dec(Some(15), Some(2)), false)
+    );
+    assert_eq!(
+        spelled(&dec(Some(18), Some(0)), Dialect::Sqlite).0,
+        "DECIMAL(18,0)"
+    );
+    // Wider ones get a TEXT-affinity name, so no digit is lost.
+    assert_eq!(
+        spelled(&dec(Some(20), Some(6)), Dialect::Sqlite),
+        ("DECIMAL_TEXT(20, 6)".into(), dec(Some(20), Some(6)), false)
+    );
+    assert_eq!(
+        spelled(&dec(None, None), Dialect::Sqlite),
+        ("DECIMAL_TEXT".into(), dec(None, None), false)
+    );
+    assert_eq!(
+        spelled(&LogicalType::Json { binary: false }, Dialect::Sqlite).0,
+        "JSON_TEXT"
+    );
+    assert_eq!(
+        spelled(&LogicalType::Json { binary: true }, Dialect::Sqlite).0,
+        "JSONB_TEXT"
+    );
+}
