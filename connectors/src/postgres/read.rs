@@ -14,7 +14,7 @@ use super::error::{self as pgerr, DIALECT};
 use crate::{BatchSender, ConnectorError, Endpoint, ReadOptions, Result, Source};
 use arrow_array::{RecordBatch, RecordBatchOptions};
 use async_trait::async_trait;
-use ferry_schema::{ident, Dialect, Schema, Table};
+use ferry_schema::{ident, Dialect, LogicalType, Schema, Table};
 use futures_util::StreamExt;
 use std::pin::Pin;
 use tokio_postgres::{CopyOutStream, IsolationLevel, NoTls};
@@ -70,8 +70,12 @@ impl Source for PgSource {
             .copied_columns()
             .map(|c| ident::quote(Dialect::Postgres, &c.name))
             .collect();
+        let order = match options.order_by_key.then(|| order_by(table)).flatten() {
+            Some(key) => format!(" ORDER BY {key}"),
+            None => String::new(),
+        };
         let sql = format!(
-            "COPY (SELECT {} FROM {}) TO STDOUT (FORMAT binary)",
+            "COPY (SELECT {} FROM {}{order}) TO STDOUT (FORMAT binary)",
             columns.join(", "),
             self.qualified(&table.name)
         );
@@ -108,6 +112,40 @@ impl Source for PgSource {
         let client = self.pool.get().await?;
         count_rows(&client, &self.qualified(table), table).await
     }
+}
+
+/// The ORDER BY list for [`ReadOptions::order_by_key`]: ascending over
+/// [`Table::verify_key`], NULLs first (PostgreSQL puts them last by default);
+/// `None` without a key. Strings compare in the "C" collation, i.e. by their
+/// UTF-8 bytes whatever the column's collation (COLLATE applies to collatable
+/// types only). Enums sort by declaration order and jsonb by its own rules, so
+/// both go through their text. Numbers and temporal types order by value,
+/// bytea and uuid by bytes.
+fn order_by(table: &Table) -> Option<String> {
+    let key = table.verify_key()?;
+    let terms: Vec<String> = key
+        .iter()
+        .map(|name| {
+            let quoted = ident::quote(Dialect::Postgres, name);
+            let term = match table.column(name).map(|c| &c.logical_type) {
+                Some(
+                    LogicalType::Char { .. }
+                    | LogicalType::Varchar { .. }
+                    | LogicalType::Text { .. },
+                ) => {
+                    format!("{quoted} COLLATE \"C\"")
+                }
+                Some(
+                    LogicalType::Enum { .. } | LogicalType::Set { .. } | LogicalType::Json { .. },
+                ) => {
+                    format!("CAST({quoted} AS text) COLLATE \"C\"")
+                }
+                _ => quoted,
+            };
+            format!("{term} NULLS FIRST")
+        })
+        .collect();
+    Some(terms.join(", "))
 }
 
 /// `SELECT count(*)` of a quoted, qualified table.

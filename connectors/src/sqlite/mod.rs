@@ -12,6 +12,7 @@ mod codec;
 mod connect;
 mod ddl_text;
 mod error;
+mod order;
 mod read;
 mod source;
 mod target;

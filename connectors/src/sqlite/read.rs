@@ -26,6 +26,7 @@
 
 use super::codec;
 use super::error::{data, server};
+use super::order;
 use crate::{BatchSender, ConnectorError, ReadOptions, Result};
 use arrow_array::builder::{
     BinaryBuilder, BooleanBuilder, Date32Builder, DurationMicrosecondBuilder,
@@ -427,10 +428,18 @@ pub(crate) fn read_table(
     } else {
         list.join(", ")
     };
-    let sql = format!(
+    let mut sql = format!(
         "SELECT {select} FROM {}",
         quote(Dialect::Sqlite, &table.name)
     );
+    if let Some(key) = options
+        .order_by_key
+        .then(|| order::order_by(table))
+        .flatten()
+    {
+        sql.push_str(" ORDER BY ");
+        sql.push_str(&key);
+    }
     let ctx = || format!("reading table {:?}", table.name);
     let mut stmt = conn.prepare(&sql).map_err(|e| server(ctx(), &e))?;
     let mut rows = stmt.query([]).map_err(|e| server(ctx(), &e))?;
