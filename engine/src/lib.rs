@@ -18,6 +18,7 @@ mod overrides;
 pub mod plan;
 pub mod progress;
 pub mod report;
+pub mod verify;
 
 pub use config::{Config, IfExists};
 pub use error::{EngineError, Result};

@@ -1,0 +1,494 @@
+//! Canonical value bytes: one byte form per logical type, so that equal data
+//! read from MySQL, PostgreSQL or SQLite (already cast to the target's Arrow
+//! types) gives equal bytes, and anything else gives different bytes.
+//!
+//! Each value becomes a tag byte ([`NULL_TAG`] or [`VALUE_TAG`]) followed by its
+//! payload. Values are hashed one by one (see `digest`), so a value's extent is
+//! fixed by its own hash and ("ab","c") cannot meet ("a","bc").
+//!
+//! Type dispatch happens once per column per batch ([`CanonColumn::new`] and the
+//! `match` in [`CanonColumn::hash_values`]); the per-row loops only write into
+//! one reused buffer. JSON is the exception: it is parsed into a tree per value.
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{
+    ArrowPrimitiveType, Date32Type, Date64Type, Decimal128Type, Decimal256Type,
+    DurationMicrosecondType, DurationMillisecondType, DurationNanosecondType, DurationSecondType,
+    Float32Type, Float64Type, Int16Type, Int32Type, Int64Type, Int8Type, IntervalDayTimeType,
+    IntervalMonthDayNanoType, IntervalYearMonthType, Time32MillisecondType, Time32SecondType,
+    Time64MicrosecondType, Time64NanosecondType, TimestampMicrosecondType,
+    TimestampMillisecondType, TimestampNanosecondType, TimestampSecondType, UInt16Type, UInt32Type,
+    UInt64Type, UInt8Type,
+};
+use arrow_array::{
+    Array, BinaryArray, BooleanArray, FixedSizeBinaryArray, LargeBinaryArray, LargeStringArray,
+    StringArray,
+};
+use arrow_schema::{DataType, IntervalUnit, TimeUnit};
+use ferry_schema::LogicalType;
+use std::io::Write as _;
+use xxhash_rust::xxh3::xxh3_128;
+
+use super::error::VerifyError;
+
+/// Tag byte of a NULL: no payload follows, so it differs from every value.
+pub(crate) const NULL_TAG: u8 = 0;
+/// Tag byte in front of every non-NULL value's payload.
+pub(crate) const VALUE_TAG: u8 = 1;
+
+/// How a column's values are canonicalized, chosen from the target column's
+/// logical type (the Arrow type alone cannot tell a decimal from text).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnRule {
+    /// The value's own bytes (integers, dates, times, text, bytes, UUIDs...).
+    Raw,
+    /// Decimal text compared by value: `1.50` = `1.5`, `-0.0` = `0`.
+    Decimal,
+    /// JSON text re-serialized compactly with sorted keys and numbers by value;
+    /// text that does not parse is compared raw.
+    Json,
+    /// `CHAR(n)` text without trailing pad spaces.
+    Char,
+    /// Floats bit-exact with every NaN made one NaN; `-0.0` folds into `0.0`
+    /// unless `zero_sign_matters` (the target can store a negative zero).
+    Float {
+        /// Whether `-0.0` and `0.0` are different values on the target.
+        zero_sign_matters: bool,
+    },
+}
+
+impl ColumnRule {
+    /// The rule for a column of the target's `logical` type.
+    pub fn new(logical: &LogicalType, zero_sign_matters: bool) -> Self {
+        match logical {
+            LogicalType::Decimal { .. } => ColumnRule::Decimal,
+            LogicalType::Json { .. } => ColumnRule::Json,
+            LogicalType::Char { .. } => ColumnRule::Char,
+            LogicalType::Float32 | LogicalType::Float64 => ColumnRule::Float { zero_sign_matters },
+            _ => ColumnRule::Raw,
+        }
+    }
+}
+
+/// One column of one batch, downcast once, ready to canonicalize row by row.
+pub(crate) struct CanonColumn<'a> {
+    array: &'a dyn Array,
+    kind: Kind<'a>,
+}
+
+enum Kind<'a> {
+    Null,
+    Bool(&'a BooleanArray),
+    /// Little-endian native values of `width` bytes each (already offset-sliced).
+    Fixed {
+        bytes: &'a [u8],
+        width: usize,
+    },
+    F32(&'a [f32], bool),
+    F64(&'a [f64], bool),
+    Utf8(&'a StringArray, ColumnRule),
+    LargeUtf8(&'a LargeStringArray, ColumnRule),
+    Binary(&'a BinaryArray),
+    LargeBinary(&'a LargeBinaryArray),
+    FixedBinary(&'a FixedSizeBinaryArray),
+}
+
+impl<'a> CanonColumn<'a> {
+    /// Downcasts `array` by its Arrow type; `name` only labels errors.
+    pub(crate) fn new(
+        array: &'a dyn Array,
+        rule: ColumnRule,
+        name: &str,
+    ) -> Result<Self, VerifyError> {
+        let unsupported = || VerifyError::UnsupportedType {
+            column: name.to_string(),
+            data_type: array.data_type().to_string(),
+        };
+        let zero_sign = match rule {
+            ColumnRule::Float { zero_sign_matters } => zero_sign_matters,
+            _ => true,
+        };
+        let kind = match array.data_type() {
+            DataType::Null => Some(Kind::Null),
+            DataType::Boolean => array.as_boolean_opt().map(Kind::Bool),
+            DataType::Int8 => fixed::<Int8Type>(array),
+            DataType::Int16 => fixed::<Int16Type>(array),
+            DataType::Int32 => fixed::<Int32Type>(array),
+            DataType::Int64 => fixed::<Int64Type>(array),
+            DataType::UInt8 => fixed::<UInt8Type>(array),
+            DataType::UInt16 => fixed::<UInt16Type>(array),
+            DataType::UInt32 => fixed::<UInt32Type>(array),
+            DataType::UInt64 => fixed::<UInt64Type>(array),
+            DataType::Date32 => fixed::<Date32Type>(array),
+            DataType::Date64 => fixed::<Date64Type>(array),
+            DataType::Time32(TimeUnit::Second) => fixed::<Time32SecondType>(array),
+            DataType::Time32(TimeUnit::Millisecond) => fixed::<Time32MillisecondType>(array),
+            DataType::Time64(TimeUnit::Microsecond) => fixed::<Time64MicrosecondType>(array),
+            DataType::Time64(TimeUnit::Nanosecond) => fixed::<Time64NanosecondType>(array),
+            // Zoned timestamps already hold the UTC instant (value conventions):
+            // the i64 is the canonical form whatever the zone label says.
+            DataType::Timestamp(TimeUnit::Second, _) => fixed::<TimestampSecondType>(array),
+            DataType::Timestamp(TimeUnit::Millisecond, _) => {
+                fixed::<TimestampMillisecondType>(array)
+            }
+            DataType::Timestamp(TimeUnit::Microsecond, _) => {
+                fixed::<TimestampMicrosecondType>(array)
+            }
+            DataType::Timestamp(TimeUnit::Nanosecond, _) => fixed::<TimestampNanosecondType>(array),
+            DataType::Duration(TimeUnit::Second) => fixed::<DurationSecondType>(array),
+            DataType::Duration(TimeUnit::Millisecond) => fixed::<DurationMillisecondType>(array),
+            DataType::Duration(TimeUnit::Microsecond) => fixed::<DurationMicrosecondType>(array),
+            DataType::Duration(TimeUnit::Nanosecond) => fixed::<DurationNanosecondType>(array),
+            DataType::Interval(IntervalUnit::YearMonth) => fixed::<IntervalYearMonthType>(array),
+            DataType::Interval(IntervalUnit::DayTime) => fixed::<IntervalDayTimeType>(array),
+            DataType::Interval(IntervalUnit::MonthDayNano) => {
+                fixed::<IntervalMonthDayNanoType>(array)
+            }
+            DataType::Decimal128(_, _) => fixed::<Decimal128Type>(array),
+            DataType::Decimal256(_, _) => fixed::<Decimal256Type>(array),
+            DataType::Float32 => array
+                .as_primitive_opt::<Float32Type>()
+                .map(|a| Kind::F32(a.values(), zero_sign)),
+            DataType::Float64 => array
+                .as_primitive_opt::<Float64Type>()
+                .map(|a| Kind::F64(a.values(), zero_sign)),
+            DataType::Utf8 => array.as_string_opt::<i32>().map(|a| Kind::Utf8(a, rule)),
+            DataType::LargeUtf8 => array
+                .as_string_opt::<i64>()
+                .map(|a| Kind::LargeUtf8(a, rule)),
+            DataType::Binary => array.as_binary_opt::<i32>().map(Kind::Binary),
+            DataType::LargeBinary => array.as_binary_opt::<i64>().map(Kind::LargeBinary),
+            DataType::FixedSizeBinary(_) => array.as_fixed_size_binary_opt().map(Kind::FixedBinary),
+            _ => None,
+        }
+        .ok_or_else(unsupported)?;
+        Ok(CanonColumn { array, kind })
+    }
+
+    /// Number of rows.
+    pub(crate) fn len(&self) -> usize {
+        self.array.len()
+    }
+
+    /// Whether `row` is NULL.
+    pub(crate) fn is_null(&self, row: usize) -> bool {
+        matches!(self.kind, Kind::Null) || self.array.is_null(row)
+    }
+
+    /// Clears `buf` and writes the canonical bytes (tag + payload) of `row`.
+    pub(crate) fn write(&self, row: usize, buf: &mut Vec<u8>) {
+        buf.clear();
+        if self.is_null(row) {
+            buf.push(NULL_TAG);
+            return;
+        }
+        buf.push(VALUE_TAG);
+        match &self.kind {
+            Kind::Null => {}
+            Kind::Bool(a) => buf.push(u8::from(a.value(row))),
+            Kind::Fixed { bytes, width } => fixed_payload(bytes, *width, row, buf),
+            Kind::F32(v, z) => f32_payload(v, *z, row, buf),
+            Kind::F64(v, z) => f64_payload(v, *z, row, buf),
+            Kind::Utf8(a, rule) => text_payload(a.value(row), *rule, buf),
+            Kind::LargeUtf8(a, rule) => text_payload(a.value(row), *rule, buf),
+            Kind::Binary(a) => buf.extend_from_slice(a.value(row)),
+            Kind::LargeBinary(a) => buf.extend_from_slice(a.value(row)),
+            Kind::FixedBinary(a) => buf.extend_from_slice(a.value(row)),
+        }
+    }
+
+    /// Appends the xxh3-128 of every row's canonical bytes to `out`.
+    pub(crate) fn hash_values(&self, out: &mut Vec<u128>) {
+        out.reserve(self.len());
+        // One match per column; each arm runs its own monomorphized row loop.
+        match &self.kind {
+            Kind::Null => out.extend(std::iter::repeat_n(null_hash(), self.len())),
+            Kind::Bool(a) => self.hash_rows(out, |r, b| b.push(u8::from(a.value(r)))),
+            Kind::Fixed { bytes, width } => {
+                self.hash_rows(out, |r, b| fixed_payload(bytes, *width, r, b))
+            }
+            Kind::F32(v, z) => self.hash_rows(out, |r, b| f32_payload(v, *z, r, b)),
+            Kind::F64(v, z) => self.hash_rows(out, |r, b| f64_payload(v, *z, r, b)),
+            Kind::Utf8(a, rule) => self.hash_rows(out, |r, b| text_payload(a.value(r), *rule, b)),
+            Kind::LargeUtf8(a, rule) => {
+                self.hash_rows(out, |r, b| text_payload(a.value(r), *rule, b))
+            }
+            Kind::Binary(a) => self.hash_rows(out, |r, b| b.extend_from_slice(a.value(r))),
+            Kind::LargeBinary(a) => self.hash_rows(out, |r, b| b.extend_from_slice(a.value(r))),
+            Kind::FixedBinary(a) => self.hash_rows(out, |r, b| b.extend_from_slice(a.value(r))),
+        }
+    }
+
+    fn hash_rows(&self, out: &mut Vec<u128>, mut payload: impl FnMut(usize, &mut Vec<u8>)) {
+        let null = null_hash();
+        let mut buf = Vec::with_capacity(64);
+        for row in 0..self.len() {
+            if self.array.is_null(row) {
+                out.push(null);
+            } else {
+                buf.clear();
+                buf.push(VALUE_TAG);
+                payload(row, &mut buf);
+                out.push(xxh3_128(&buf));
+            }
+        }
+    }
+}
+
+fn null_hash() -> u128 {
+    xxh3_128(&[NULL_TAG])
+}
+
+fn fixed<T: ArrowPrimitiveType>(array: &dyn Array) -> Option<Kind<'_>> {
+    array.as_primitive_opt::<T>().map(|a| Kind::Fixed {
+        bytes: a.values().inner().as_slice(),
+        width: std::mem::size_of::<T::Native>(),
+    })
+}
+
+fn fixed_payload(bytes: &[u8], width: usize, row: usize, buf: &mut Vec<u8>) {
+    let start = row * width;
+    buf.extend_from_slice(bytes.get(start..start + width).unwrap_or_default());
+}
+
+fn f32_payload(values: &[f32], zero_sign: bool, row: usize, buf: &mut Vec<u8>) {
+    let v = values.get(row).copied().unwrap_or_default();
+    let bits = if v.is_nan() {
+        f32::NAN.to_bits()
+    } else if v == 0.0 && !zero_sign {
+        0
+    } else {
+        v.to_bits()
+    };
+    buf.extend_from_slice(&bits.to_le_bytes());
+}
+
+fn f64_payload(values: &[f64], zero_sign: bool, row: usize, buf: &mut Vec<u8>) {
+    let v = values.get(row).copied().unwrap_or_default();
+    let bits = if v.is_nan() {
+        f64::NAN.to_bits()
+    } else if v == 0.0 && !zero_sign {
+        0
+    } else {
+        v.to_bits()
+    };
+    buf.extend_from_slice(&bits.to_le_bytes());
+}
+
+fn text_payload(text: &str, rule: ColumnRule, buf: &mut Vec<u8>) {
+    match rule {
+        ColumnRule::Decimal => decimal_payload(text, buf),
+        ColumnRule::Json => json_payload(text, buf),
+        ColumnRule::Char => buf.extend_from_slice(text.trim_end_matches(' ').as_bytes()),
+        ColumnRule::Raw | ColumnRule::Float { .. } => buf.extend_from_slice(text.as_bytes()),
+    }
+}
+
+/// A plain decimal split into sign, integer digits without leading zeros and
+/// fraction digits without trailing zeros; `None` for anything else
+/// (`NaN`, `Infinity`, exponents, garbage), which is then compared as text.
+pub(crate) fn split_decimal(text: &str) -> Option<(bool, &[u8], &[u8])> {
+    let b = text.as_bytes();
+    let (neg, rest) = match b.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        Some((b'+', rest)) => (false, rest),
+        _ => (false, b),
+    };
+    let (int, frac) = match rest.iter().position(|c| *c == b'.') {
+        Some(dot) => (&rest[..dot], &rest[dot + 1..]),
+        None => (rest, &rest[rest.len()..]),
+    };
+    if (int.is_empty() && frac.is_empty())
+        || !int.iter().all(u8::is_ascii_digit)
+        || !frac.iter().all(u8::is_ascii_digit)
+    {
+        return None;
+    }
+    let int_start = int.iter().position(|c| *c != b'0').unwrap_or(int.len());
+    let frac_end = frac.iter().rposition(|c| *c != b'0').map_or(0, |p| p + 1);
+    let (int, frac) = (&int[int_start..], &frac[..frac_end]);
+    // Zero has no sign: PostgreSQL prints -0.0 as 0.0 but MySQL can keep "-0.0".
+    let neg = neg && !(int.is_empty() && frac.is_empty());
+    Some((neg, int, frac))
+}
+
+/// Writes the shortest plain form of a decimal: `-012.340` → `-12.34`, `-0.0` → `0`.
+pub(crate) fn decimal_payload(text: &str, buf: &mut Vec<u8>) {
+    let Some((neg, int, frac)) = split_decimal(text) else {
+        buf.extend_from_slice(text.as_bytes());
+        return;
+    };
+    if neg {
+        buf.push(b'-');
+    }
+    if int.is_empty() {
+        buf.push(b'0');
+    } else {
+        buf.extend_from_slice(int);
+    }
+    if !frac.is_empty() {
+        buf.push(b'.');
+        buf.extend_from_slice(frac);
+    }
+}
+
+fn json_payload(text: &str, buf: &mut Vec<u8>) {
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(value) => write_json(&value, buf),
+        Err(_) => buf.extend_from_slice(text.as_bytes()),
+    }
+}
+
+/// Compact JSON with object keys sorted explicitly (serde_json's map keeps
+/// insertion order when any crate in the build enables `preserve_order`) and
+/// numbers by decimal value, since jsonb prints `1.0` where MySQL prints `1.0`
+/// or `1`. Recursion is bounded by serde_json's parser depth limit (128).
+fn write_json(value: &serde_json::Value, buf: &mut Vec<u8>) {
+    use serde_json::Value;
+    match value {
+        Value::Null => buf.extend_from_slice(b"null"),
+        Value::Bool(b) => buf.extend_from_slice(if *b { b"true" } else { b"false" }),
+        Value::Number(n) => {
+            let text = n.to_string();
+            if split_decimal(&text).is_some() {
+                decimal_payload(&text, buf);
+            } else if let Some(f) = n.as_f64() {
+                // Exponent forms (1e2): Display of f64 is plain decimal.
+                decimal_payload(&f.to_string(), buf);
+            } else {
+                buf.extend_from_slice(text.as_bytes());
+            }
+        }
+        Value::String(s) => write_json_string(s, buf),
+        Value::Array(items) => {
+            buf.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    buf.push(b',');
+                }
+                write_json(item, buf);
+            }
+            buf.push(b']');
+        }
+        Value::Object(map) => {
+            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+            buf.push(b'{');
+            for (i, (key, item)) in entries.into_iter().enumerate() {
+                if i > 0 {
+                    buf.push(b',');
+                }
+                write_json_string(key, buf);
+                buf.push(b':');
+                write_json(item, buf);
+            }
+            buf.push(b'}');
+        }
+    }
+}
+
+fn write_json_string(s: &str, buf: &mut Vec<u8>) {
+    // Writing into a Vec cannot fail; fall back to the raw text just in case.
+    if serde_json::to_writer(&mut *buf, s).is_err() {
+        let _ = buf.write_all(s.as_bytes());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow_array::{Float64Array, Int64Array};
+
+    fn canon(text: &str, rule: ColumnRule) -> String {
+        let mut buf = Vec::new();
+        text_payload(text, rule, &mut buf);
+        String::from_utf8_lossy(&buf).into_owned()
+    }
+
+    #[test]
+    fn decimals_by_value() {
+        for (a, b) in [
+            ("1.50", "1.5"),
+            ("-0.0", "0"),
+            ("-0", "0"),
+            ("007.10", "7.1"),
+            (".5", "0.5"),
+            ("-12.340", "-12.34"),
+            ("100", "100"),
+            ("100.000", "100"),
+            ("NaN", "NaN"),
+            ("-Infinity", "-Infinity"),
+        ] {
+            assert_eq!(canon(a, ColumnRule::Decimal), b, "{a}");
+        }
+        assert_ne!(
+            canon("1.5", ColumnRule::Decimal),
+            canon("1.05", ColumnRule::Decimal)
+        );
+        assert_ne!(
+            canon("10", ColumnRule::Decimal),
+            canon("1", ColumnRule::Decimal)
+        );
+    }
+
+    #[test]
+    fn json_sorted_and_numbers_by_value() {
+        assert_eq!(
+            canon(
+                r#"{"b": [1.0, 2e1], "a": {"z": null, "y": "é\""}}"#,
+                ColumnRule::Json
+            ),
+            r#"{"a":{"y":"é\"","z":null},"b":[1,20]}"#
+        );
+        assert_eq!(canon("{not json", ColumnRule::Json), "{not json");
+    }
+
+    #[test]
+    fn char_strips_pad_only() {
+        assert_eq!(canon("ab  ", ColumnRule::Char), "ab");
+        assert_eq!(canon(" ab", ColumnRule::Char), " ab");
+        assert_eq!(canon("ab  ", ColumnRule::Raw), "ab  ");
+    }
+
+    #[test]
+    fn floats_nan_and_zero_sign() {
+        let a = Float64Array::from(vec![f64::NAN, -f64::NAN, -0.0, 0.0, f64::INFINITY]);
+        let bytes = |rule| {
+            let col = CanonColumn::new(&a, rule, "f").unwrap();
+            (0..a.len())
+                .map(|r| {
+                    let mut b = Vec::new();
+                    col.write(r, &mut b);
+                    b
+                })
+                .collect::<Vec<_>>()
+        };
+        let strict = bytes(ColumnRule::Float {
+            zero_sign_matters: true,
+        });
+        assert_eq!(strict[0], strict[1]);
+        assert_ne!(strict[2], strict[3]);
+        let loose = bytes(ColumnRule::Float {
+            zero_sign_matters: false,
+        });
+        assert_eq!(loose[2], loose[3]);
+        assert_ne!(loose[3], loose[4]);
+    }
+
+    #[test]
+    fn null_differs_from_every_value_and_sliced_arrays_work() {
+        let a = Int64Array::from(vec![Some(0), None, Some(7), Some(9)]);
+        let sliced = a.slice(2, 2);
+        let col = CanonColumn::new(&sliced, ColumnRule::Raw, "i").unwrap();
+        let mut hashes = Vec::new();
+        col.hash_values(&mut hashes);
+        let full = CanonColumn::new(&a, ColumnRule::Raw, "i").unwrap();
+        let mut all = Vec::new();
+        full.hash_values(&mut all);
+        assert_eq!(hashes, all[2..]);
+        assert_ne!(all[0], all[1]);
+        let mut b = Vec::new();
+        full.write(1, &mut b);
+        assert_eq!(b, [NULL_TAG]);
+    }
+}

@@ -1,0 +1,202 @@
+//! Row hashes and chunk digests.
+//!
+//! A row hash is xxh3-128 over the concatenated xxh3-128 hashes of the row's
+//! canonical values, in column order: a changed value changes one input block,
+//! and values swapped between columns change their order. Columns are hashed in
+//! parallel (rayon), then rows are combined in parallel.
+//!
+//! A [`ChunkDigest`] is a row count plus the wrapping sum of row hashes: the
+//! order of rows and the way they were split into batches do not change it,
+//! and digests of parts add up to the digest of the whole.
+
+use arrow_array::RecordBatch;
+use arrow_schema::SchemaRef;
+use ferry_schema::LogicalType;
+use rayon::prelude::*;
+use xxhash_rust::xxh3::xxh3_128;
+
+use super::canonical::{CanonColumn, ColumnRule};
+use super::error::VerifyError;
+
+/// Below this many rows per rayon task, splitting costs more than it saves.
+const MIN_ROWS_PER_TASK: usize = 2048;
+
+/// Row count and order-independent sum of row hashes of a set of rows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct ChunkDigest {
+    /// Number of rows added.
+    pub rows: u64,
+    /// Wrapping sum of their 128-bit row hashes.
+    pub sum: u128,
+}
+
+impl ChunkDigest {
+    /// Adds one row's hash.
+    pub fn add(&mut self, row_hash: u128) {
+        self.rows += 1;
+        self.sum = self.sum.wrapping_add(row_hash);
+    }
+
+    /// Adds every row hash of `hashes`.
+    pub fn extend(&mut self, hashes: &[u128]) {
+        for h in hashes {
+            self.add(*h);
+        }
+    }
+
+    /// Adds another digest's rows (the digest of the union of both row sets).
+    pub fn merge(&mut self, other: ChunkDigest) {
+        self.rows += other.rows;
+        self.sum = self.sum.wrapping_add(other.sum);
+    }
+}
+
+/// Canonicalizes and hashes the rows of batches of one schema.
+#[derive(Debug, Clone)]
+pub struct RowHasher {
+    schema: SchemaRef,
+    rules: Vec<ColumnRule>,
+}
+
+impl RowHasher {
+    /// A hasher for batches of `schema`, whose columns have the target's
+    /// `logical` types and `zero_sign_matters` flags (one per field each).
+    pub fn new(
+        schema: SchemaRef,
+        logical: &[LogicalType],
+        zero_sign_matters: &[bool],
+    ) -> Result<Self, VerifyError> {
+        let fields = schema.fields().len();
+        if logical.len() != fields || zero_sign_matters.len() != fields {
+            return Err(VerifyError::Setup {
+                detail: format!(
+                    "{fields} columns but {} logical types and {} zero-sign flags",
+                    logical.len(),
+                    zero_sign_matters.len()
+                ),
+            });
+        }
+        let rules = logical
+            .iter()
+            .zip(zero_sign_matters)
+            .map(|(l, z)| ColumnRule::new(l, *z))
+            .collect();
+        let hasher = RowHasher { schema, rules };
+        // Refuse unsupported Arrow types now rather than on the first batch.
+        hasher.columns(&RecordBatch::new_empty(hasher.schema.clone()))?;
+        Ok(hasher)
+    }
+
+    /// A hasher with no column rules, standing in after a failed setup.
+    pub(crate) fn empty(schema: SchemaRef) -> Self {
+        RowHasher {
+            schema,
+            rules: Vec::new(),
+        }
+    }
+
+    /// The schema every batch must have.
+    pub fn schema(&self) -> &SchemaRef {
+        &self.schema
+    }
+
+    /// The canonicalization rule of each column.
+    pub fn rules(&self) -> &[ColumnRule] {
+        &self.rules
+    }
+
+    /// One 128-bit hash per row of `batch`.
+    pub fn hash_batch(&self, batch: &RecordBatch) -> Result<Vec<u128>, VerifyError> {
+        let columns = self.columns(batch)?;
+        Ok(combine_rows(&hash_columns(&columns), batch.num_rows()))
+    }
+
+    /// The digest of all rows of `batch`.
+    pub fn digest_batch(&self, batch: &RecordBatch) -> Result<ChunkDigest, VerifyError> {
+        let mut digest = ChunkDigest::default();
+        digest.extend(&self.hash_batch(batch)?);
+        Ok(digest)
+    }
+
+    /// Downcasts the columns of `batch` after checking its schema.
+    pub(crate) fn columns<'b>(
+        &self,
+        batch: &'b RecordBatch,
+    ) -> Result<Vec<CanonColumn<'b>>, VerifyError> {
+        check_schema(&self.schema, batch, "batch")?;
+        batch
+            .columns()
+            .iter()
+            .zip(&self.rules)
+            .zip(self.schema.fields())
+            .map(|((array, rule), field)| CanonColumn::new(array.as_ref(), *rule, field.name()))
+            .collect()
+    }
+}
+
+/// Checks that `batch` has exactly the expected field types, in order.
+pub(crate) fn check_schema(
+    schema: &SchemaRef,
+    batch: &RecordBatch,
+    side: &'static str,
+) -> Result<(), VerifyError> {
+    let got = batch.schema();
+    if got.fields().len() != schema.fields().len() {
+        return Err(VerifyError::SchemaMismatch {
+            side,
+            detail: format!(
+                "{} columns, expected {}",
+                got.fields().len(),
+                schema.fields().len()
+            ),
+        });
+    }
+    for (g, e) in got.fields().iter().zip(schema.fields()) {
+        if g.data_type() != e.data_type() {
+            return Err(VerifyError::SchemaMismatch {
+                side,
+                detail: format!(
+                    "column {} is {}, expected {}",
+                    e.name(),
+                    g.data_type(),
+                    e.data_type()
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn hash_columns(columns: &[CanonColumn<'_>]) -> Vec<Vec<u128>> {
+    columns
+        .par_iter()
+        .map(|c| {
+            let mut out = Vec::with_capacity(c.len());
+            c.hash_values(&mut out);
+            out
+        })
+        .collect()
+}
+
+fn combine_rows(column_hashes: &[Vec<u128>], rows: usize) -> Vec<u128> {
+    let block = 16 * column_hashes.len();
+    (0..rows)
+        .into_par_iter()
+        .with_min_len(MIN_ROWS_PER_TASK)
+        .map_init(
+            || Vec::with_capacity(block),
+            |buf, row| {
+                buf.clear();
+                for col in column_hashes {
+                    let h = col.get(row).copied().unwrap_or_default();
+                    buf.extend_from_slice(&h.to_le_bytes());
+                }
+                xxh3_128(buf)
+            },
+        )
+        .collect()
+}
+
+#[cfg(test)]
+#[path = "digest_tests.rs"]
+mod tests;
