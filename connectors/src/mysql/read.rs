@@ -136,6 +136,7 @@ impl Source for MySqlSource {
                 .map_err(|e| server_error(&context, e))?;
             let mut rows: Vec<Row> = Vec::with_capacity(batch_rows);
             let mut bytes = 0usize;
+            let mut open = true;
             while let Some(row) = result.next().await.map_err(|e| server_error(&context, e))? {
                 bytes += (0..row.len())
                     .map(|i| row.cell(i).map_or(0, <[u8]>::len))
@@ -145,15 +146,19 @@ impl Source for MySqlSource {
                     bytes = 0;
                     if !send(&decoder, &mut rows, &mut total, &out).await? {
                         // The receiver is gone (another stage stopped): stop quietly.
-                        // The pool drains the rest of the result before reusing the connection.
-                        return Ok(total);
+                        open = false;
+                        break;
                     }
                 }
             }
-            if !rows.is_empty() && !send(&decoder, &mut rows, &mut total, &out).await? {
-                return Ok(total);
+            if open && !rows.is_empty() {
+                send(&decoder, &mut rows, &mut total, &out).await?;
             }
         }
+        // Also after a quiet stop: the driver drains the rest of the result
+        // first, and ending the snapshot here releases its metadata locks before
+        // the connection goes back to the pool (an idle pooled connection holding
+        // them blocks DDL on the table, e.g. a DROP DATABASE, until it is reused).
         conn.query_drop("COMMIT")
             .await
             .map_err(|e| server_error(&context, e))?;
