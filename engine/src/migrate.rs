@@ -13,6 +13,7 @@ use crate::copy::{copy_table, CopyOutcome};
 use crate::plan::{build_plan, Plan, PlanSettings, TablePlan};
 use crate::progress::Progress;
 use crate::report::{ForeignKeyReport, Report, TableReport};
+use crate::verify_run::{verify_plan, VerifyLevel};
 use crate::{EngineError, Result};
 use ferry_connectors::{
     open_source, open_target, Endpoint, ErrorKind, LoadMethod, ReadOptions, Source, Target,
@@ -36,6 +37,8 @@ pub struct MigrateOptions {
     pub settings: PlanSettings,
     /// Print the plan, change nothing.
     pub dry_run: bool,
+    /// Verification after the copy.
+    pub verify: VerifyLevel,
 }
 
 /// Runs a migration. An `Err` means nothing usable happened (and the target was
@@ -151,6 +154,24 @@ pub async fn migrate(options: &MigrateOptions, progress: &Progress) -> Result<Re
             }
         }
         report.tables.push(table);
+    }
+    if options.verify == VerifyLevel::Full {
+        progress.log("verifying every row");
+        let target_as_source: Arc<dyn Source> = Arc::from(open_source(&options.target).await?);
+        let target_schema = target_as_source.introspect().await?;
+        let verified = verify_plan(
+            Arc::clone(&source),
+            target_as_source,
+            &plan,
+            &target_schema,
+            VerifyLevel::Full,
+            options.jobs,
+            options.read.batch_rows,
+            progress,
+        )
+        .await;
+        all_ok &= verified.ok;
+        report.verify = Some(verified);
     }
     report.ok = all_ok;
     report.seconds = started.elapsed().as_secs_f64();

@@ -31,6 +31,8 @@ pub struct Report {
     pub notes: Vec<String>,
     /// Views, triggers, routines on the source that were not migrated.
     pub not_migrated: Vec<String>,
+    /// Row-by-row verification after the copy (`--verify=full`).
+    pub verify: Option<crate::verify_run::VerifyReport>,
     /// DDL statements, in order (always in a dry run).
     pub statements: Vec<String>,
     /// Total seconds.
@@ -143,6 +145,9 @@ impl Report {
             ));
         }
         self.push_notes(&mut out);
+        if let Some(v) = &self.verify {
+            out.push_str(&v.summary());
+        }
         out.push_str(if self.ok {
             "result: OK\n"
         } else {

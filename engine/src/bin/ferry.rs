@@ -8,7 +8,8 @@ use clap::{Args, Parser, Subcommand};
 use ferry_connectors::{mask_password_in_text, Endpoint, ReadOptions};
 use ferry_engine::filter::TableFilter;
 use ferry_engine::{
-    migrate, Config, EngineError, IfExists, MigrateOptions, PlanSettings, Progress, Report,
+    migrate, verify, Config, EngineError, IfExists, MigrateOptions, PlanSettings, Progress, Report,
+    VerifyLevel, VerifyOptions,
 };
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -28,6 +29,39 @@ struct Cli {
 enum Command {
     /// Copy one database (schema, data, indexes, foreign keys) from a source to a target.
     Migrate(MigrateArgs),
+    /// Compare every row of the selected tables between a source and a target.
+    Verify(VerifyArgs),
+}
+
+#[derive(Args)]
+struct VerifyArgs {
+    /// Source URL (as for migrate).
+    #[arg(long, env = "FERRY_SOURCE", hide_env_values = true)]
+    source: Option<String>,
+    /// Target URL (as for migrate).
+    #[arg(long, env = "FERRY_TARGET", hide_env_values = true)]
+    target: Option<String>,
+    /// Only tables matching these patterns; repeatable.
+    #[arg(long = "tables", num_args = 1.., value_name = "PATTERN")]
+    tables: Vec<String>,
+    /// Leave out tables matching these patterns; repeatable.
+    #[arg(long, num_args = 1.., value_name = "PATTERN")]
+    exclude: Vec<String>,
+    /// Tables verified at once.
+    #[arg(long)]
+    jobs: Option<usize>,
+    /// Rows per batch read.
+    #[arg(long)]
+    batch_rows: Option<usize>,
+    /// The migration's config file, so renames and excluded columns are followed.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Write a JSON report to this file.
+    #[arg(long)]
+    report: Option<PathBuf>,
+    /// No progress output.
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 #[derive(Args)]
@@ -63,6 +97,9 @@ struct MigrateArgs {
     /// Accept lossy type conversions (they are listed in the report).
     #[arg(long)]
     allow_lossy: bool,
+    /// Verification after the copy: none, count (row counts only) or full (every row).
+    #[arg(long, value_enum, default_value_t = VerifyLevel::Full)]
+    verify: VerifyLevel,
     /// Write a JSON report to this file.
     #[arg(long)]
     report: Option<PathBuf>,
@@ -85,6 +122,7 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Migrate(args) => runtime.block_on(run_migrate(args)),
+        Command::Verify(args) => runtime.block_on(run_verify(args)),
     }
 }
 
@@ -198,5 +236,76 @@ fn options_from(args: MigrateArgs) -> Result<MigrateOptions, EngineError> {
         },
         settings,
         dry_run: args.dry_run,
+        verify: args.verify,
+    })
+}
+
+async fn run_verify(args: VerifyArgs) -> ExitCode {
+    let report_path = args.report.clone();
+    let progress = Progress::new(args.quiet);
+    let options = match verify_options_from(args) {
+        Ok(o) => o,
+        Err(e) => return fail(&e, report_path.as_deref(), None),
+    };
+    match verify(&options, &progress).await {
+        Ok(report) => {
+            print!("{}", report.summary());
+            if let Some(path) = &report_path {
+                let written = serde_json::to_string_pretty(&report)
+                    .context("serializing the report")
+                    .and_then(|json| {
+                        std::fs::write(path, json + "\n")
+                            .with_context(|| format!("writing the report to {}", path.display()))
+                    });
+                if let Err(e) = written {
+                    eprintln!("ferry: error: {e:#}");
+                    return ExitCode::from(3);
+                }
+            }
+            if report.ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
+        }
+        Err(e) => fail(&e, report_path.as_deref(), None),
+    }
+}
+
+fn verify_options_from(args: VerifyArgs) -> Result<VerifyOptions, EngineError> {
+    let config = match &args.config {
+        Some(path) => Config::load(path)?,
+        None => Config::default(),
+    };
+    let source = args.source.or(config.source.clone()).ok_or_else(|| {
+        EngineError::Usage(
+            "no source given: pass --source URL (or set source in the config file)".into(),
+        )
+    })?;
+    let target = args.target.or(config.target.clone()).ok_or_else(|| {
+        EngineError::Usage(
+            "no target given: pass --target URL (or set target in the config file)".into(),
+        )
+    })?;
+    let include = if args.tables.is_empty() {
+        config.include.clone()
+    } else {
+        args.tables
+    };
+    let exclude = [config.exclude.clone(), args.exclude].concat();
+    Ok(VerifyOptions {
+        source: Endpoint::parse(&source)?,
+        target: Endpoint::parse(&target)?,
+        jobs: args.jobs.or(config.jobs).unwrap_or(4).max(1),
+        batch_rows: args
+            .batch_rows
+            .or(config.batch_rows)
+            .unwrap_or(ReadOptions::default().batch_rows)
+            .max(1),
+        settings: PlanSettings {
+            filter: TableFilter::new(include, exclude),
+            config,
+            ..PlanSettings::default()
+        },
     })
 }

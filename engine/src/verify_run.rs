@@ -1,0 +1,618 @@
+//! `ferry verify` (and the last stage of `ferry migrate`): reads each table
+//! from both sides in key order, in parallel and streaming, casts the source's
+//! columns to the target's types the way the migration did, and hands both
+//! streams to the comparison core in [`crate::verify`].
+//!
+//! ```text
+//! source reader (ordered by key) ─mpsc─┐
+//!                                      ├─▶ blocking thread: cast + KeyedDiff (rayon hashing)
+//! target reader (ordered by key) ─mpsc─┘
+//! ```
+//! A table without a key is compared as a multiset (two passes when the first
+//! finds differing buckets). A problem with one table (missing on a side, a
+//! missing column, an incompatible type) is reported for that table and the
+//! others are still verified.
+
+use crate::cast::cast_array;
+use crate::plan::{Plan, TablePlan};
+use crate::progress::Progress;
+use crate::verify::{KeyedDiff, KeylessDiff, Side, TableDiff};
+use arrow_array::RecordBatch;
+use arrow_schema::{DataType, Field, Schema as ArrowSchema, SchemaRef};
+use ferry_connectors::{ReadOptions, Source};
+use ferry_schema::{Dialect, PrimaryKey, Schema, Table};
+use serde::Serialize;
+use std::sync::Arc;
+use std::time::Instant;
+use tokio::sync::mpsc;
+
+/// How much verification to do.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, clap::ValueEnum, Serialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum VerifyLevel {
+    /// None at all.
+    None,
+    /// Row counts on both sides.
+    Count,
+    /// Every row compared by canonical hash, differences down to the column.
+    #[default]
+    Full,
+}
+
+/// Rows per chunk digest.
+const CHUNK_ROWS: usize = 10_000;
+
+/// The outcome of verifying a set of tables.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct VerifyReport {
+    /// The level that ran.
+    pub level: Option<VerifyLevel>,
+    /// One entry per table.
+    pub tables: Vec<TableVerify>,
+    /// Seconds in all.
+    pub seconds: f64,
+    /// Every table matched.
+    pub ok: bool,
+}
+
+/// One table's verification.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct TableVerify {
+    /// Source table name.
+    pub source_table: String,
+    /// Target table name.
+    pub target_table: String,
+    /// `PASS`, `FAIL` or `ERROR`.
+    pub status: String,
+    /// `key` (merge on the key columns) or `multiset` (no key) or `count`.
+    pub method: String,
+    /// Key columns used.
+    pub key: Vec<String>,
+    /// Seconds spent.
+    pub seconds: f64,
+    /// The comparison itself (full level).
+    pub diff: Option<TableDiff>,
+    /// Row counts (count level).
+    pub counts: Option<(u64, u64)>,
+    /// Why the table could not be compared.
+    pub error: Option<String>,
+    /// Things worth knowing (a key missing on the target, a relaxed rule).
+    pub warnings: Vec<String>,
+}
+
+impl VerifyReport {
+    /// A plain-text summary for the terminal: one line per table, then the
+    /// differing rows (a few per table).
+    pub fn summary(&self) -> String {
+        let mut out = String::new();
+        let width = self
+            .tables
+            .iter()
+            .map(|t| t.target_table.len())
+            .max()
+            .unwrap_or(5)
+            .max(5);
+        out.push_str(&format!(
+            "{:<width$}  {:>6}  {:>10}  {:>10}  {:>7}  {:>8}  {}\n",
+            "table", "status", "source", "target", "chunks", "seconds", "differences"
+        ));
+        for t in &self.tables {
+            let (rs, rt, chunks, diffs) = match (&t.diff, t.counts) {
+                (Some(d), _) => (
+                    d.rows_source.to_string(),
+                    d.rows_target.to_string(),
+                    d.chunks.to_string(),
+                    format!(
+                        "{} missing, {} extra, {} changed",
+                        d.missing_count, d.extra_count, d.changed_count
+                    ),
+                ),
+                (None, Some((s, tg))) => (s.to_string(), tg.to_string(), "-".into(), String::new()),
+                (None, None) => ("-".into(), "-".into(), "-".into(), String::new()),
+            };
+            out.push_str(&format!(
+                "{:<width$}  {:>6}  {:>10}  {:>10}  {:>7}  {:>8.2}  {}\n",
+                t.target_table, t.status, rs, rt, chunks, t.seconds, diffs
+            ));
+        }
+        for t in &self.tables {
+            if let Some(e) = &t.error {
+                out.push_str(&format!("{}: ERROR: {e}\n", t.target_table));
+            }
+            for w in &t.warnings {
+                out.push_str(&format!("{}: warning: {w}\n", t.target_table));
+            }
+            if let Some(d) = &t.diff {
+                for m in d.missing.iter().take(5) {
+                    out.push_str(&format!(
+                        "{}: missing on target: key {} {}\n",
+                        t.target_table,
+                        m.key,
+                        m.row.as_deref().unwrap_or("")
+                    ));
+                }
+                for m in d.extra.iter().take(5) {
+                    out.push_str(&format!(
+                        "{}: extra on target: key {} {}\n",
+                        t.target_table,
+                        m.key,
+                        m.row.as_deref().unwrap_or("")
+                    ));
+                }
+                for c in d.changed.iter().take(5) {
+                    for col in &c.columns {
+                        out.push_str(&format!(
+                            "{}: changed: key {} column {}: source {} / target {}\n",
+                            t.target_table, c.key, col.name, col.source, col.target
+                        ));
+                    }
+                }
+                if let Some(e) = &d.error {
+                    out.push_str(&format!("{}: ERROR: {e}\n", t.target_table));
+                }
+            }
+        }
+        out.push_str(&format!(
+            "verify: {} of {} table(s) match{}\n",
+            self.tables.iter().filter(|t| t.status == "PASS").count(),
+            self.tables.len(),
+            if self.ok { "" } else { " — FAILED" }
+        ));
+        out
+    }
+}
+
+/// Verifies the tables of `plan` between `source` and `target` (opened as
+/// sources). `target_schema` is the target's catalog as it is now.
+pub async fn verify_plan(
+    source: Arc<dyn Source>,
+    target: Arc<dyn Source>,
+    plan: &Plan,
+    target_schema: &Schema,
+    level: VerifyLevel,
+    jobs: usize,
+    batch_rows: usize,
+    progress: &Progress,
+) -> VerifyReport {
+    let started = Instant::now();
+    let semaphore = Arc::new(tokio::sync::Semaphore::new(jobs.max(1)));
+    let mut handles = Vec::new();
+    for t in &plan.tables {
+        let (source, target) = (Arc::clone(&source), Arc::clone(&target));
+        let table = Arc::new(t.clone());
+        let actual = target_schema.table(&t.target.name).cloned();
+        let semaphore = Arc::clone(&semaphore);
+        let target_dialect = plan.target_dialect;
+        handles.push(tokio::spawn(async move {
+            let _permit = semaphore.acquire_owned().await;
+            verify_table(
+                source,
+                target,
+                table,
+                actual,
+                target_dialect,
+                level,
+                batch_rows,
+            )
+            .await
+        }));
+    }
+    let mut tables = Vec::new();
+    for (h, t) in handles.into_iter().zip(&plan.tables) {
+        let result = h.await.unwrap_or_else(|e| TableVerify {
+            source_table: t.source.name.clone(),
+            target_table: t.target.name.clone(),
+            status: "ERROR".into(),
+            error: Some(format!("the verification task stopped: {e}")),
+            ..TableVerify::default()
+        });
+        let mut result = result;
+        // Lossy columns are compared after the same conversion the copy made.
+        for l in plan.lossy.iter().filter(|l| l.table == t.source.name) {
+            result.warnings.push(format!(
+                "column {} compared after its lossy conversion {} -> {} ({})",
+                l.column, l.from, l.to, l.reason
+            ));
+        }
+        progress.log(&format!(
+            "verified {}: {}",
+            result.target_table, result.status
+        ));
+        tables.push(result);
+    }
+    let ok = tables.iter().all(|t| t.status == "PASS");
+    VerifyReport {
+        level: Some(level),
+        tables,
+        seconds: started.elapsed().as_secs_f64(),
+        ok,
+    }
+}
+
+async fn verify_table(
+    source: Arc<dyn Source>,
+    target: Arc<dyn Source>,
+    plan: Arc<TablePlan>,
+    actual: Option<Table>,
+    target_dialect: Dialect,
+    level: VerifyLevel,
+    batch_rows: usize,
+) -> TableVerify {
+    let started = Instant::now();
+    let mut result = TableVerify {
+        source_table: plan.source.name.clone(),
+        target_table: plan.target.name.clone(),
+        ..TableVerify::default()
+    };
+    let outcome = match actual {
+        None => Err(format!(
+            "table {} does not exist on the target. Migrate it first, or leave it out with --exclude.",
+            plan.target.name
+        )),
+        Some(actual) => match level {
+            VerifyLevel::None => Ok(()),
+            VerifyLevel::Count => count_table(&*source, &*target, &plan, &mut result).await,
+            VerifyLevel::Full => {
+                full_table(source, target, &plan, actual, target_dialect, batch_rows, &mut result).await
+            }
+        },
+    };
+    match outcome {
+        Ok(()) => {
+            let matched = match (&result.diff, result.counts) {
+                (Some(d), _) => d.is_match(),
+                (None, Some((s, t))) => s == t,
+                (None, None) => true,
+            };
+            result.status = if matched { "PASS" } else { "FAIL" }.into();
+        }
+        Err(e) => {
+            result.status = "ERROR".into();
+            result.error = Some(e);
+        }
+    }
+    result.seconds = started.elapsed().as_secs_f64();
+    result
+}
+
+async fn count_table(
+    source: &dyn Source,
+    target: &dyn Source,
+    plan: &TablePlan,
+    result: &mut TableVerify,
+) -> std::result::Result<(), String> {
+    result.method = "count".into();
+    let (s, t) = tokio::join!(
+        source.count_rows(&plan.source.name),
+        target.count_rows(&plan.target.name)
+    );
+    result.counts = Some((s.map_err(|e| e.to_string())?, t.map_err(|e| e.to_string())?));
+    Ok(())
+}
+
+/// The target table as it is read for comparison: the plan's copied columns,
+/// looked up by name in the target's catalog, with the plan's key.
+fn target_read_model(
+    plan: &TablePlan,
+    actual: &Table,
+    result: &mut TableVerify,
+) -> std::result::Result<Table, String> {
+    let mut columns = Vec::new();
+    for c in plan.target.copied_columns() {
+        match actual.column(&c.name) {
+            Some(found) => columns.push(found.clone()),
+            None => {
+                return Err(format!(
+                    "column {}.{} is missing on the target. Re-run the migration of this table, or exclude the column in the config file.",
+                    plan.target.name, c.name
+                ))
+            }
+        }
+    }
+    let mut model = Table::new(actual.name.clone(), columns);
+    // Generated columns on the target are read as plain values for comparison.
+    for c in &mut model.columns {
+        c.generated = None;
+    }
+    let key = plan.target.verify_key().map(<[String]>::to_vec);
+    if let Some(key) = &key {
+        if actual.verify_key().map(<[String]>::to_vec).as_ref() != Some(key) {
+            result.warnings.push(format!(
+                "the target has no primary or unique key on ({}); rows were matched on those columns anyway",
+                key.join(", ")
+            ));
+        }
+        model.primary_key = Some(PrimaryKey {
+            name: None,
+            columns: key.clone(),
+        });
+    }
+    Ok(model)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn full_table(
+    source: Arc<dyn Source>,
+    target: Arc<dyn Source>,
+    plan: &TablePlan,
+    actual: Table,
+    target_dialect: Dialect,
+    batch_rows: usize,
+    result: &mut TableVerify,
+) -> std::result::Result<(), String> {
+    let target_model = target_read_model(plan, &actual, result)?;
+    // The plan's target types are what the source is cast to; the target's
+    // own arrays are cast to them too when its catalog says otherwise.
+    let plan_types: Vec<DataType> = plan
+        .target
+        .copied_columns()
+        .map(|c| c.logical_type.arrow_type())
+        .collect();
+    let logical: Vec<_> = plan
+        .target
+        .copied_columns()
+        .map(|c| c.logical_type.clone())
+        .collect();
+    let names: Vec<String> = plan
+        .target
+        .copied_columns()
+        .map(|c| c.name.clone())
+        .collect();
+    let schema: SchemaRef = Arc::new(ArrowSchema::new(
+        names
+            .iter()
+            .zip(&plan_types)
+            .map(|(n, t)| Field::new(n.clone(), t.clone(), true))
+            .collect::<Vec<_>>(),
+    ));
+    // MySQL stores -0.0 as 0: the sign of zero only counts where the target keeps it.
+    let zero_sign_matters = vec![target_dialect != Dialect::MySql; names.len()];
+    if target_dialect == Dialect::MySql
+        && logical.iter().any(|l| {
+            matches!(
+                l,
+                ferry_schema::LogicalType::Float32 | ferry_schema::LogicalType::Float64
+            )
+        })
+    {
+        result
+            .warnings
+            .push("floats compared with -0.0 equal to 0.0: MySQL stores both as 0".into());
+    }
+    let key_positions: Option<Vec<usize>> = plan.target.verify_key().map(|key| {
+        key.iter()
+            .filter_map(|k| names.iter().position(|n| n == k))
+            .collect()
+    });
+
+    let mut source_model = plan.source.clone();
+    for c in &mut source_model.columns {
+        if plan.target.column(&c.name).is_some() && c.generated.is_some() {
+            c.generated = None;
+        }
+    }
+    let options = ReadOptions {
+        batch_rows,
+        order_by_key: key_positions.is_some(),
+        ..ReadOptions::default()
+    };
+    let target_casts: Vec<Option<DataType>> = target_model
+        .copied_columns()
+        .zip(&plan_types)
+        .map(|(c, t)| (c.logical_type.arrow_type() != *t).then(|| t.clone()))
+        .collect();
+
+    let sides = Sides {
+        source,
+        target,
+        source_model,
+        target_model,
+        source_casts: plan.casts.clone(),
+        target_casts,
+        schema: Arc::clone(&schema),
+        options,
+    };
+    match key_positions {
+        Some(key) => {
+            result.method = "key".into();
+            result.key = key.iter().map(|&i| names[i].clone()).collect();
+            let diff = KeyedDiff::new(schema, key, logical, zero_sign_matters, CHUNK_ROWS);
+            let diff = sides.stream(diff).await?;
+            result.diff = Some(diff.finish());
+        }
+        None => {
+            result.method = "multiset".into();
+            let diff = KeylessDiff::new(schema, logical, zero_sign_matters);
+            let mut diff = sides.stream(diff).await?;
+            // Only buckets whose digests differ are read again, to name the rows.
+            if diff.needs_second_pass() {
+                diff.start_second_pass();
+                diff = sides.stream(diff).await?;
+            }
+            result.diff = Some(diff.finish());
+        }
+    }
+    Ok(())
+}
+
+/// Where the batches of both sides go.
+trait Sink: Send + 'static {
+    fn push(&mut self, side: Side, batch: RecordBatch);
+}
+
+impl Sink for KeyedDiff {
+    fn push(&mut self, side: Side, batch: RecordBatch) {
+        match side {
+            Side::Source => self.push_source(batch),
+            Side::Target => self.push_target(batch),
+        }
+    }
+}
+
+impl Sink for KeylessDiff {
+    fn push(&mut self, side: Side, batch: RecordBatch) {
+        match side {
+            Side::Source => self.push_source(batch),
+            Side::Target => self.push_target(batch),
+        }
+    }
+}
+
+/// Everything needed to read one table from both sides.
+struct Sides {
+    source: Arc<dyn Source>,
+    target: Arc<dyn Source>,
+    source_model: Table,
+    target_model: Table,
+    source_casts: Vec<Option<DataType>>,
+    target_casts: Vec<Option<DataType>>,
+    schema: SchemaRef,
+    options: ReadOptions,
+}
+
+impl Sides {
+    /// Reads both sides at once and feeds `sink` on a blocking thread, taking a
+    /// batch from each side in turn so the two key ranges advance together and
+    /// the comparison holds only the batches in between.
+    async fn stream<S: Sink>(&self, mut sink: S) -> std::result::Result<S, String> {
+        let (stx, mut srx) = mpsc::channel::<RecordBatch>(4);
+        let (ttx, mut trx) = mpsc::channel::<RecordBatch>(4);
+        let source_read = {
+            let (source, model, options) = (
+                Arc::clone(&self.source),
+                self.source_model.clone(),
+                self.options,
+            );
+            tokio::spawn(async move { source.read_table(&model, options, stx).await })
+        };
+        let target_read = {
+            let (target, model, options) = (
+                Arc::clone(&self.target),
+                self.target_model.clone(),
+                self.options,
+            );
+            tokio::spawn(async move { target.read_table(&model, options, ttx).await })
+        };
+        let (schema, scasts, tcasts) = (
+            Arc::clone(&self.schema),
+            self.source_casts.clone(),
+            self.target_casts.clone(),
+        );
+        let consumer = tokio::task::spawn_blocking(move || -> std::result::Result<S, String> {
+            let (mut s_open, mut t_open) = (true, true);
+            while s_open || t_open {
+                if s_open {
+                    match srx.blocking_recv() {
+                        Some(b) => {
+                            sink.push(Side::Source, conform(&b, &scasts, &schema, "source")?)
+                        }
+                        None => s_open = false,
+                    }
+                }
+                if t_open {
+                    match trx.blocking_recv() {
+                        Some(b) => {
+                            sink.push(Side::Target, conform(&b, &tcasts, &schema, "target")?)
+                        }
+                        None => t_open = false,
+                    }
+                }
+            }
+            Ok(sink)
+        });
+        let consumed = consumer.await.map_err(|e| e.to_string())?;
+        let (s, t) = (source_read.await, target_read.await);
+        s.map_err(|e| e.to_string())?
+            .map_err(|e| format!("reading the source: {e}"))?;
+        t.map_err(|e| e.to_string())?
+            .map_err(|e| format!("reading the target: {e}"))?;
+        consumed
+    }
+}
+
+/// Casts a side's batch to the plan's column types and labels it with `schema`.
+fn conform(
+    batch: &RecordBatch,
+    casts: &[Option<DataType>],
+    schema: &SchemaRef,
+    side: &str,
+) -> std::result::Result<RecordBatch, String> {
+    let columns = batch
+        .columns()
+        .iter()
+        .zip(casts)
+        .zip(schema.fields())
+        .map(|((a, cast), field)| match cast {
+            None => Ok(Arc::clone(a)),
+            Some(t) => cast_array(a, t).map_err(|e| {
+                format!(
+                    "the {side} column {} ({}) cannot be compared as {t}: {}",
+                    field.name(),
+                    a.data_type(),
+                    e.detail
+                )
+            }),
+        })
+        .collect::<std::result::Result<Vec<_>, String>>()?;
+    RecordBatch::try_new(Arc::clone(schema), columns).map_err(|e| e.to_string())
+}
+
+/// Everything `ferry verify` needs.
+#[derive(Debug, Clone)]
+pub struct VerifyOptions {
+    /// Source endpoint.
+    pub source: ferry_connectors::Endpoint,
+    /// Target endpoint.
+    pub target: ferry_connectors::Endpoint,
+    /// Tables verified at once.
+    pub jobs: usize,
+    /// Rows per batch read.
+    pub batch_rows: usize,
+    /// Table selection and the config's overrides (renames, excluded columns,
+    /// type overrides), so the comparison follows what the migration did.
+    pub settings: crate::PlanSettings,
+}
+
+/// Runs `ferry verify`: plans the tables as a migration would (without
+/// refusing lossy or existing ones), then compares every selected table.
+pub async fn verify(options: &VerifyOptions, progress: &Progress) -> crate::Result<VerifyReport> {
+    let source: Arc<dyn Source> = Arc::from(ferry_connectors::open_source(&options.source).await?);
+    let target: Arc<dyn Source> = Arc::from(ferry_connectors::open_source(&options.target).await?);
+    let (source_schema, target_schema) = tokio::join!(source.introspect(), target.introspect());
+    let (source_schema, target_schema) = (source_schema?, target_schema?);
+    let namespace = match options.target.dialect {
+        Dialect::Sqlite => None,
+        _ => Some(options.target.namespace().to_string()),
+    };
+    let settings = crate::PlanSettings {
+        allow_lossy: true,
+        if_exists: crate::IfExists::Append,
+        ..options.settings.clone()
+    };
+    let existing: Vec<String> = target_schema
+        .tables
+        .iter()
+        .map(|t| t.name.clone())
+        .collect();
+    let plan = crate::build_plan(
+        &source_schema,
+        source.dialect(),
+        options.target.dialect,
+        namespace.as_deref(),
+        &existing,
+        &settings,
+    )?;
+    Ok(verify_plan(
+        source,
+        target,
+        &plan,
+        &target_schema,
+        VerifyLevel::Full,
+        options.jobs,
+        options.batch_rows,
+        progress,
+    )
+    .await)
+}
