@@ -67,6 +67,7 @@ pub struct KeyedDiff {
     chunk_rows: usize,
     queues: [VecDeque<Pending>; 2],
     last: [Option<LastKey>; 2],
+    closed: [bool; 2],
     chunk: [ChunkDigest; 2],
     chunk_positions: usize,
     failure: Option<VerifyError>,
@@ -109,6 +110,7 @@ impl KeyedDiff {
             chunk_rows: chunk_rows.max(1),
             queues: [VecDeque::new(), VecDeque::new()],
             last: [None, None],
+            closed: [false, false],
             chunk: [ChunkDigest::default(); 2],
             chunk_positions: 0,
             failure,
@@ -125,6 +127,17 @@ impl KeyedDiff {
     /// Adds the next target batch (keys ascending, continuing the previous batch).
     pub fn push_target(&mut self, batch: RecordBatch) {
         self.push(Side::Target, batch);
+    }
+
+    /// Marks the source stream as ended: target rows still to come cannot meet
+    /// a source row, so they are reported (and dropped) as soon as they arrive.
+    pub fn close_source(&mut self) {
+        self.close(Side::Source);
+    }
+
+    /// Marks the target stream as ended (see [`KeyedDiff::close_source`]).
+    pub fn close_target(&mut self) {
+        self.close(Side::Target);
     }
 
     /// The error that stopped the comparison (bad settings, a schema mismatch,
@@ -165,6 +178,11 @@ impl KeyedDiff {
         self.diff
     }
 
+    fn close(&mut self, side: Side) {
+        self.closed[side.index()] = true;
+        self.merge();
+    }
+
     fn push(&mut self, side: Side, batch: RecordBatch) {
         if self.failure.is_some() {
             return;
@@ -179,6 +197,11 @@ impl KeyedDiff {
 
     fn accept(&mut self, side: Side, batch: RecordBatch) -> Result<(), VerifyError> {
         check_schema(self.hasher.schema(), &batch, side.name())?;
+        if self.closed[side.index()] {
+            return Err(VerifyError::Protocol {
+                detail: format!("{} batch pushed after close", side.name()),
+            });
+        }
         let rows = batch.num_rows();
         if rows == 0 {
             return Ok(());
@@ -235,6 +258,16 @@ impl KeyedDiff {
     fn merge(&mut self) {
         loop {
             let (Some(s), Some(t)) = (self.queues[0].front(), self.queues[1].front()) else {
+                // A closed side will send nothing more: the other side's rows
+                // are unmatched now, and holding them would grow memory.
+                for side in [Side::Source, Side::Target] {
+                    let other = 1 - side.index();
+                    if self.closed[other] && self.failure.is_none() {
+                        while !self.queues[side.index()].is_empty() {
+                            self.step_one_side(side);
+                        }
+                    }
+                }
                 return;
             };
             match s.keys.cmp_rows(s.pos, &t.keys, t.pos) {
