@@ -19,6 +19,7 @@ pub mod plan;
 pub mod progress;
 pub mod report;
 pub mod verify;
+pub mod verify_run;
 
 pub use config::{Config, IfExists};
 pub use error::{EngineError, Result};
@@ -26,3 +27,4 @@ pub use migrate::{migrate, MigrateOptions};
 pub use plan::{build_plan, Plan, PlanSettings, TablePlan};
 pub use progress::Progress;
 pub use report::Report;
+pub use verify_run::{verify, VerifyLevel, VerifyOptions, VerifyReport};
