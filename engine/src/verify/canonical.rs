@@ -395,6 +395,7 @@ fn write_json_string(s: &str, buf: &mut Vec<u8>) {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use arrow_array::{Float64Array, Int64Array};

@@ -1,6 +1,8 @@
 //! Property tests: a chunk digest depends on the multiset of rows only, and
 //! every single-value change or column swap changes it.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use super::*;
 use arrow_array::{ArrayRef, BinaryArray, Float64Array, Int64Array, StringArray};
 use arrow_schema::{DataType, Field, Schema};

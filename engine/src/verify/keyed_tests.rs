@@ -1,6 +1,8 @@
 //! Keyed merge scenarios: single differences found among many rows, value
 //! conventions that must compare equal, batch splits, order errors.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use super::*;
 use crate::verify::ColumnDiff;
 use arrow_array::{ArrayRef, BinaryArray, Int64Array, StringArray, TimestampMicrosecondArray};
@@ -99,13 +101,17 @@ fn compare(source: Vec<RecordBatch>, target: Vec<RecordBatch>, chunk_rows: usize
         };
         match side {
             Side::Source => {
-                s.next().map(|b| diff.push_source(b));
+                if let Some(b) = s.next() {
+                    diff.push_source(b);
+                }
                 if s.len() == 0 {
                     diff.close_source();
                 }
             }
             Side::Target => {
-                t.next().map(|b| diff.push_target(b));
+                if let Some(b) = t.next() {
+                    diff.push_target(b);
+                }
                 if t.len() == 0 {
                     diff.close_target();
                 }

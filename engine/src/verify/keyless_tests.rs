@@ -1,5 +1,7 @@
 //! Keyless multiset scenarios.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use super::*;
 use arrow_array::{ArrayRef, Int32Array, StringArray};
 use arrow_schema::{DataType, Field, Schema};

@@ -236,6 +236,7 @@ fn render_timestamp(micros: i64, zone: Option<&str>) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use arrow_array::{BinaryArray, StringArray, TimestampMicrosecondArray};
