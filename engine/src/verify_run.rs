@@ -127,7 +127,7 @@ impl VerifyReport {
             if let Some(d) = &t.diff {
                 for m in d.missing.iter().take(5) {
                     out.push_str(&format!(
-                        "{}: missing on target: key {} {}\n",
+                        "{}: missing on target: key {}: {}\n",
                         t.target_table,
                         m.key,
                         m.row.as_deref().unwrap_or("")
@@ -135,7 +135,7 @@ impl VerifyReport {
                 }
                 for m in d.extra.iter().take(5) {
                     out.push_str(&format!(
-                        "{}: extra on target: key {} {}\n",
+                        "{}: extra on target: key {}: {}\n",
                         t.target_table,
                         m.key,
                         m.row.as_deref().unwrap_or("")
