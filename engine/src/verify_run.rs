@@ -440,6 +440,8 @@ async fn full_table(
 /// Where the batches of both sides go.
 trait Sink: Send + 'static {
     fn push(&mut self, side: Side, batch: RecordBatch);
+    /// The side's stream ended.
+    fn close(&mut self, _side: Side) {}
 }
 
 impl Sink for KeyedDiff {
@@ -447,6 +449,15 @@ impl Sink for KeyedDiff {
         match side {
             Side::Source => self.push_source(batch),
             Side::Target => self.push_target(batch),
+        }
+    }
+
+    /// Lets the merge settle the other side's remaining rows at once instead of
+    /// holding them until the end (an empty target would otherwise hold the source).
+    fn close(&mut self, side: Side) {
+        match side {
+            Side::Source => self.close_source(),
+            Side::Target => self.close_target(),
         }
     }
 }
@@ -508,7 +519,10 @@ impl Sides {
                         Some(b) => {
                             sink.push(Side::Source, conform(&b, &scasts, &schema, "source")?)
                         }
-                        None => s_open = false,
+                        None => {
+                            s_open = false;
+                            sink.close(Side::Source);
+                        }
                     }
                 }
                 if t_open {
@@ -516,7 +530,10 @@ impl Sides {
                         Some(b) => {
                             sink.push(Side::Target, conform(&b, &tcasts, &schema, "target")?)
                         }
-                        None => t_open = false,
+                        None => {
+                            t_open = false;
+                            sink.close(Side::Target);
+                        }
                     }
                 }
             }
