@@ -33,39 +33,10 @@ enum Command {
     Verify(VerifyArgs),
 }
 
+/// Options every command shares: the two databases, the tables, the batches,
+/// the config file and where the report goes.
 #[derive(Args)]
-struct VerifyArgs {
-    /// Source URL (as for migrate).
-    #[arg(long, env = "FERRY_SOURCE", hide_env_values = true)]
-    source: Option<String>,
-    /// Target URL (as for migrate).
-    #[arg(long, env = "FERRY_TARGET", hide_env_values = true)]
-    target: Option<String>,
-    /// Only tables matching these patterns; repeatable.
-    #[arg(long = "tables", num_args = 1.., value_name = "PATTERN")]
-    tables: Vec<String>,
-    /// Leave out tables matching these patterns; repeatable.
-    #[arg(long, num_args = 1.., value_name = "PATTERN")]
-    exclude: Vec<String>,
-    /// Tables verified at once.
-    #[arg(long)]
-    jobs: Option<usize>,
-    /// Rows per batch read.
-    #[arg(long)]
-    batch_rows: Option<usize>,
-    /// The migration's config file, so renames and excluded columns are followed.
-    #[arg(long)]
-    config: Option<PathBuf>,
-    /// Write a JSON report to this file.
-    #[arg(long)]
-    report: Option<PathBuf>,
-    /// No progress output.
-    #[arg(long, short)]
-    quiet: bool,
-}
-
-#[derive(Args)]
-struct MigrateArgs {
+struct CommonArgs {
     /// Source URL: postgres://user@host:5432/db?schema=s, mysql://user@host:3306/db or sqlite:///path/file.db.
     /// Passwords may come from PGPASSWORD / MYSQL_PWD instead of the URL.
     #[arg(long, env = "FERRY_SOURCE", hide_env_values = true)]
@@ -79,7 +50,7 @@ struct MigrateArgs {
     /// Leave out tables matching these patterns; repeatable.
     #[arg(long, num_args = 1.., value_name = "PATTERN")]
     exclude: Vec<String>,
-    /// Tables copied at once.
+    /// Tables processed at once.
     #[arg(long)]
     jobs: Option<usize>,
     /// Rows per batch.
@@ -88,6 +59,24 @@ struct MigrateArgs {
     /// TOML config file with the same settings plus per-table/column overrides.
     #[arg(long)]
     config: Option<PathBuf>,
+    /// Write a JSON report to this file.
+    #[arg(long)]
+    report: Option<PathBuf>,
+    /// No progress output.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+#[derive(Args)]
+struct VerifyArgs {
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+#[derive(Args)]
+struct MigrateArgs {
+    #[command(flatten)]
+    common: CommonArgs,
     /// Print the plan and DDL; change nothing.
     #[arg(long)]
     dry_run: bool,
@@ -100,12 +89,60 @@ struct MigrateArgs {
     /// Verification after the copy: none, count (row counts only) or full (every row).
     #[arg(long, value_enum, default_value_t = VerifyLevel::Full)]
     verify: VerifyLevel,
-    /// Write a JSON report to this file.
-    #[arg(long)]
-    report: Option<PathBuf>,
-    /// No progress output.
-    #[arg(long, short)]
-    quiet: bool,
+}
+
+/// The common options resolved against the config file (the command line wins).
+struct Resolved {
+    source: Endpoint,
+    target: Endpoint,
+    jobs: usize,
+    batch_rows: usize,
+    settings: PlanSettings,
+}
+
+fn resolve(args: CommonArgs) -> Result<Resolved, EngineError> {
+    let config = match &args.config {
+        Some(path) => Config::load(path)?,
+        None => Config::default(),
+    };
+    let source = args.source.or(config.source.clone()).ok_or_else(|| {
+        EngineError::Usage(
+            "no source given: pass --source URL (or set source in the config file)".into(),
+        )
+    })?;
+    let target = args.target.or(config.target.clone()).ok_or_else(|| {
+        EngineError::Usage(
+            "no target given: pass --target URL (or set target in the config file)".into(),
+        )
+    })?;
+    let jobs = args.jobs.or(config.jobs).unwrap_or(4);
+    let batch_rows = args
+        .batch_rows
+        .or(config.batch_rows)
+        .unwrap_or(ReadOptions::default().batch_rows);
+    if jobs == 0 || batch_rows == 0 {
+        return Err(EngineError::Usage(
+            "--jobs and --batch-rows must be at least 1".into(),
+        ));
+    }
+    let include = if args.tables.is_empty() {
+        config.include.clone()
+    } else {
+        args.tables
+    };
+    let exclude = [config.exclude.clone(), args.exclude].concat();
+    Ok(Resolved {
+        source: Endpoint::parse(&source)?,
+        target: Endpoint::parse(&target)?,
+        jobs,
+        batch_rows,
+        settings: PlanSettings {
+            filter: TableFilter::new(include, exclude),
+            allow_lossy: config.allow_lossy.unwrap_or(false),
+            if_exists: config.if_exists.unwrap_or_default(),
+            config,
+        },
+    })
 }
 
 fn main() -> ExitCode {
@@ -127,8 +164,8 @@ fn main() -> ExitCode {
 }
 
 async fn run_migrate(args: MigrateArgs) -> ExitCode {
-    let report_path = args.report.clone();
-    let quiet = args.quiet;
+    let report_path = args.common.report.clone();
+    let quiet = args.common.quiet;
     let options = match options_from(args) {
         Ok(o) => o,
         Err(e) => return fail(&e, report_path.as_deref(), None),
@@ -183,52 +220,27 @@ fn fail(
     ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(3))
 }
 
-fn write_report(path: &std::path::Path, report: &Report) -> anyhow::Result<()> {
+fn write_report(path: &std::path::Path, report: &impl serde::Serialize) -> anyhow::Result<()> {
     let json = serde_json::to_string_pretty(report).context("serializing the report")?;
     std::fs::write(path, json + "\n")
         .with_context(|| format!("writing the report to {}", path.display()))
 }
 
 fn options_from(args: MigrateArgs) -> Result<MigrateOptions, EngineError> {
-    let config = match &args.config {
-        Some(path) => Config::load(path)?,
-        None => Config::default(),
-    };
-    let source = args.source.or(config.source.clone()).ok_or_else(|| {
-        EngineError::Usage(
-            "no source given: pass --source URL (or set source in the config file)".into(),
-        )
-    })?;
-    let target = args.target.or(config.target.clone()).ok_or_else(|| {
-        EngineError::Usage(
-            "no target given: pass --target URL (or set target in the config file)".into(),
-        )
-    })?;
-    let jobs = args.jobs.or(config.jobs).unwrap_or(4);
-    let batch_rows = args
-        .batch_rows
-        .or(config.batch_rows)
-        .unwrap_or(ReadOptions::default().batch_rows);
-    if jobs == 0 || batch_rows == 0 {
-        return Err(EngineError::Usage(
-            "--jobs and --batch-rows must be at least 1".into(),
-        ));
+    let Resolved {
+        source,
+        target,
+        jobs,
+        batch_rows,
+        mut settings,
+    } = resolve(args.common)?;
+    settings.allow_lossy |= args.allow_lossy;
+    if let Some(policy) = args.if_exists {
+        settings.if_exists = policy;
     }
-    let include = if args.tables.is_empty() {
-        config.include.clone()
-    } else {
-        args.tables
-    };
-    let exclude = [config.exclude.clone(), args.exclude].concat();
-    let settings = PlanSettings {
-        filter: TableFilter::new(include, exclude),
-        allow_lossy: args.allow_lossy || config.allow_lossy.unwrap_or(false),
-        if_exists: args.if_exists.or(config.if_exists).unwrap_or_default(),
-        config,
-    };
     Ok(MigrateOptions {
-        source: Endpoint::parse(&source)?,
-        target: Endpoint::parse(&target)?,
+        source,
+        target,
         jobs,
         read: ReadOptions {
             batch_rows,
@@ -241,8 +253,8 @@ fn options_from(args: MigrateArgs) -> Result<MigrateOptions, EngineError> {
 }
 
 async fn run_verify(args: VerifyArgs) -> ExitCode {
-    let report_path = args.report.clone();
-    let progress = Progress::new(args.quiet);
+    let report_path = args.common.report.clone();
+    let progress = Progress::new(args.common.quiet);
     let options = match verify_options_from(args) {
         Ok(o) => o,
         Err(e) => return fail(&e, report_path.as_deref(), None),
@@ -251,13 +263,7 @@ async fn run_verify(args: VerifyArgs) -> ExitCode {
         Ok(report) => {
             print!("{}", report.summary());
             if let Some(path) = &report_path {
-                let written = serde_json::to_string_pretty(&report)
-                    .context("serializing the report")
-                    .and_then(|json| {
-                        std::fs::write(path, json + "\n")
-                            .with_context(|| format!("writing the report to {}", path.display()))
-                    });
-                if let Err(e) = written {
+                if let Err(e) = write_report(path, &report) {
                     eprintln!("ferry: error: {e:#}");
                     return ExitCode::from(3);
                 }
@@ -273,39 +279,18 @@ async fn run_verify(args: VerifyArgs) -> ExitCode {
 }
 
 fn verify_options_from(args: VerifyArgs) -> Result<VerifyOptions, EngineError> {
-    let config = match &args.config {
-        Some(path) => Config::load(path)?,
-        None => Config::default(),
-    };
-    let source = args.source.or(config.source.clone()).ok_or_else(|| {
-        EngineError::Usage(
-            "no source given: pass --source URL (or set source in the config file)".into(),
-        )
-    })?;
-    let target = args.target.or(config.target.clone()).ok_or_else(|| {
-        EngineError::Usage(
-            "no target given: pass --target URL (or set target in the config file)".into(),
-        )
-    })?;
-    let include = if args.tables.is_empty() {
-        config.include.clone()
-    } else {
-        args.tables
-    };
-    let exclude = [config.exclude.clone(), args.exclude].concat();
+    let Resolved {
+        source,
+        target,
+        jobs,
+        batch_rows,
+        settings,
+    } = resolve(args.common)?;
     Ok(VerifyOptions {
-        source: Endpoint::parse(&source)?,
-        target: Endpoint::parse(&target)?,
-        jobs: args.jobs.or(config.jobs).unwrap_or(4).max(1),
-        batch_rows: args
-            .batch_rows
-            .or(config.batch_rows)
-            .unwrap_or(ReadOptions::default().batch_rows)
-            .max(1),
-        settings: PlanSettings {
-            filter: TableFilter::new(include, exclude),
-            config,
-            ..PlanSettings::default()
-        },
+        source,
+        target,
+        jobs,
+        batch_rows,
+        settings,
     })
 }
