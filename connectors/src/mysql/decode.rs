@@ -18,7 +18,7 @@ use arrow_array::types::{
     UInt8Type,
 };
 use arrow_array::{ArrayRef, RecordBatch};
-use arrow_schema::SchemaRef;
+use arrow_schema::{DataType, SchemaRef};
 use ferry_schema::{LogicalType, Table};
 use std::sync::Arc;
 
@@ -77,34 +77,18 @@ impl ColumnDecoder {
     pub(crate) fn for_type(table: &str, column: &str, ty: &LogicalType) -> Result<ColumnDecoder> {
         Ok(match ty {
             LogicalType::Boolean => ColumnDecoder::Bool,
-            LogicalType::Int {
-                bits: 8,
-                unsigned: false,
-            } => ColumnDecoder::I8,
-            LogicalType::Int {
-                bits: 16,
-                unsigned: false,
-            } => ColumnDecoder::I16,
-            LogicalType::Int {
-                bits: 24 | 32,
-                unsigned: false,
-            } => ColumnDecoder::I32,
-            LogicalType::Int {
-                unsigned: false, ..
-            } => ColumnDecoder::I64,
-            LogicalType::Int {
-                bits: 8,
-                unsigned: true,
-            } => ColumnDecoder::U8,
-            LogicalType::Int {
-                bits: 16,
-                unsigned: true,
-            } => ColumnDecoder::U16,
-            LogicalType::Int {
-                bits: 24 | 32,
-                unsigned: true,
-            } => ColumnDecoder::U32,
-            LogicalType::Int { unsigned: true, .. } => ColumnDecoder::U64,
+            // Widths follow the Arrow type the schema gives the column, so the
+            // width rules (MEDIUMINT travels as 32 bits) live in one place.
+            LogicalType::Int { .. } => match ty.arrow_type() {
+                DataType::Int8 => ColumnDecoder::I8,
+                DataType::Int16 => ColumnDecoder::I16,
+                DataType::Int32 => ColumnDecoder::I32,
+                DataType::UInt8 => ColumnDecoder::U8,
+                DataType::UInt16 => ColumnDecoder::U16,
+                DataType::UInt32 => ColumnDecoder::U32,
+                DataType::UInt64 => ColumnDecoder::U64,
+                _ => ColumnDecoder::I64,
+            },
             LogicalType::Float32 => ColumnDecoder::F32,
             LogicalType::Float64 => ColumnDecoder::F64,
             LogicalType::Decimal { .. }

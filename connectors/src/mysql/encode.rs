@@ -20,6 +20,7 @@ use arrow_array::types::{
     UInt8Type,
 };
 use arrow_array::{Array, RecordBatch};
+use arrow_schema::DataType;
 use ferry_schema::{LogicalType, Table};
 use std::fmt::Display;
 use std::io::Write;
@@ -63,34 +64,18 @@ impl ColumnEncoder {
     pub(crate) fn for_type(table: &str, column: &str, ty: &LogicalType) -> Result<ColumnEncoder> {
         Ok(match ty {
             LogicalType::Boolean => ColumnEncoder::Bool,
-            LogicalType::Int {
-                bits: 8,
-                unsigned: false,
-            } => ColumnEncoder::I8,
-            LogicalType::Int {
-                bits: 16,
-                unsigned: false,
-            } => ColumnEncoder::I16,
-            LogicalType::Int {
-                bits: 24 | 32,
-                unsigned: false,
-            } => ColumnEncoder::I32,
-            LogicalType::Int {
-                unsigned: false, ..
-            } => ColumnEncoder::I64,
-            LogicalType::Int {
-                bits: 8,
-                unsigned: true,
-            } => ColumnEncoder::U8,
-            LogicalType::Int {
-                bits: 16,
-                unsigned: true,
-            } => ColumnEncoder::U16,
-            LogicalType::Int {
-                bits: 24 | 32,
-                unsigned: true,
-            } => ColumnEncoder::U32,
-            LogicalType::Int { unsigned: true, .. } => ColumnEncoder::U64,
+            // Widths follow the Arrow type the schema gives the column, so the
+            // width rules (MEDIUMINT travels as 32 bits) live in one place.
+            LogicalType::Int { .. } => match ty.arrow_type() {
+                DataType::Int8 => ColumnEncoder::I8,
+                DataType::Int16 => ColumnEncoder::I16,
+                DataType::Int32 => ColumnEncoder::I32,
+                DataType::UInt8 => ColumnEncoder::U8,
+                DataType::UInt16 => ColumnEncoder::U16,
+                DataType::UInt32 => ColumnEncoder::U32,
+                DataType::UInt64 => ColumnEncoder::U64,
+                _ => ColumnEncoder::I64,
+            },
             LogicalType::Float32 => ColumnEncoder::F32,
             LogicalType::Float64 => ColumnEncoder::F64,
             LogicalType::Decimal { .. }
