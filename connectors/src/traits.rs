@@ -146,7 +146,7 @@ impl Default for ReadOptions {
     fn default() -> Self {
         ReadOptions {
             batch_rows: 8192,
-            batch_bytes: 32 << 20,
+            batch_bytes: 4 << 20,
             order_by_key: false,
         }
     }
