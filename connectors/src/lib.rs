@@ -26,6 +26,6 @@ pub use error::{ConnectorError, ErrorKind, Result};
 pub use pipe::copy_direct;
 pub use registry::{open_source, open_target};
 pub use traits::{
-    batch_channel, BatchFeeder, BatchReceiver, BatchSender, FeedCompletion, LoadMethod,
+    batch_channel, BatchFeeder, BatchReceiver, BatchSender, FeedCompletion, KeyRange, LoadMethod,
     ReadOptions, Source, Target, WriteStats, WriterGone,
 };

@@ -126,8 +126,39 @@ impl BatchReceiver {
     }
 }
 
+/// A half-open range `[low, high)` of a single integer key column: the rows one
+/// part of a split table covers. An absent bound is unbounded on that side, so
+/// the first and last parts of a table also take rows outside the range that
+/// was measured when the parts were planned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyRange {
+    /// The key column (a catalog name: readers quote it).
+    pub column: String,
+    /// Inclusive lower bound.
+    pub low: Option<i64>,
+    /// Exclusive upper bound.
+    pub high: Option<i64>,
+}
+
+impl KeyRange {
+    /// The `WHERE` condition selecting this range, with the column quoted for
+    /// `dialect`; `None` when both bounds are absent (the whole table).
+    pub fn condition(&self, dialect: Dialect) -> Option<String> {
+        let column = ferry_schema::ident::quote(dialect, &self.column);
+        // Integer literals printed from an i64 need no escaping.
+        let terms: Vec<String> = [
+            self.low.map(|low| format!("{column} >= {low}")),
+            self.high.map(|high| format!("{column} < {high}")),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        (!terms.is_empty()).then(|| terms.join(" AND "))
+    }
+}
+
 /// How a reader cuts a table into batches.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct ReadOptions {
     /// Rows per batch (the last batch may hold fewer).
     pub batch_rows: usize,
@@ -140,6 +171,9 @@ pub struct ReadOptions {
     /// by its UTF-8 bytes (a binary collation, never the column's own); bytes
     /// and UUIDs by their bytes; booleans false before true.
     pub order_by_key: bool,
+    /// Read only the rows whose key falls in this range (one part of a split
+    /// table); `None` reads every row.
+    pub key_range: Option<KeyRange>,
 }
 
 impl Default for ReadOptions {
@@ -148,6 +182,7 @@ impl Default for ReadOptions {
             batch_rows: 8192,
             batch_bytes: 4 << 20,
             order_by_key: false,
+            key_range: None,
         }
     }
 }
@@ -196,6 +231,11 @@ pub trait Source: Send + Sync {
 
     /// `SELECT COUNT(*)` of the table.
     async fn count_rows(&self, table: &str) -> Result<u64>;
+
+    /// `SELECT MIN(column), MAX(column)` of an integer column of `table`, for
+    /// planning the parts of a split table; `None` when the table is empty (or
+    /// the column holds only NULLs).
+    async fn key_bounds(&self, table: &Table, column: &str) -> Result<Option<(i64, i64)>>;
 }
 
 /// A database ferry writes to.

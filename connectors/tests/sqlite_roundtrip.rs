@@ -85,7 +85,7 @@ async fn round_trip(source: &Path, options: ReadOptions) {
     );
 
     for table in &schema.tables {
-        let (read, stats) = ferry_connectors::copy_direct(&src, &dst, table, options).await;
+        let (read, stats) = ferry_connectors::copy_direct(&src, &dst, table, options.clone()).await;
         let (read, stats) = (read.unwrap(), stats.unwrap());
         assert_eq!(read, stats.rows, "{}", table.name);
         assert_eq!(src.count_rows(&table.name).await.unwrap(), read);

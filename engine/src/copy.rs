@@ -29,11 +29,10 @@ pub struct CopyOutcome {
     pub rows_read: u64,
     /// What the writer loaded.
     pub written: WriteStats,
-    /// Seconds from the first read to the last write.
-    pub seconds: f64,
 }
 
-/// Copies one table from `source` to `target` (which already has the table).
+/// Copies one table, or the part of it in `options.key_range`, from `source`
+/// to `target` (which already has the table), in one writer transaction.
 pub async fn copy_table(
     source: Arc<dyn Source>,
     target: Arc<dyn Target>,
@@ -41,7 +40,6 @@ pub async fn copy_table(
     options: ReadOptions,
     mut progress: TableProgress,
 ) -> Result<CopyOutcome> {
-    let started = std::time::Instant::now();
     let (read_tx, mut read_rx) = mpsc::channel::<RecordBatch>(QUEUE_DEPTH);
     let (feeder, write_rx) = batch_channel(QUEUE_DEPTH);
 
@@ -84,11 +82,7 @@ pub async fn copy_table(
     match written {
         Ok(written) => {
             progress.finish(written.rows, true);
-            Ok(CopyOutcome {
-                rows_read,
-                written,
-                seconds: started.elapsed().as_secs_f64(),
-            })
+            Ok(CopyOutcome { rows_read, written })
         }
         Err(e) => {
             progress.finish(0, false);

@@ -15,6 +15,7 @@ mod error;
 pub mod filter;
 pub mod migrate;
 mod overrides;
+pub mod parts;
 pub mod plan;
 pub mod progress;
 pub mod report;

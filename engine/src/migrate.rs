@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! introspect source ─▶ plan (map types, DDL, refuse lossy/existing) ─▶ create tables
-//!   ─▶ copy tables (--jobs at once) ─▶ indexes ─▶ foreign keys (orphans counted)
+//!   ─▶ cut large tables into key-range parts ─▶ copy parts (--jobs at once) ─▶ indexes ─▶ foreign keys (orphans counted)
 //!   ─▶ identities past max ─▶ row counts on both sides ─▶ report
 //! ```
 //!
@@ -10,13 +10,15 @@
 //! target is left as it was found.
 
 use crate::copy::{copy_table, CopyOutcome};
+use crate::parts::{plan_parts, split_key, MAX_PARTS};
 use crate::plan::{build_plan, Plan, PlanSettings, TablePlan};
 use crate::progress::Progress;
 use crate::report::{ForeignKeyReport, Report, TableReport};
 use crate::verify_run::{verify_plan, VerifyLevel};
 use crate::{EngineError, Result};
 use ferry_connectors::{
-    open_source, open_target, Endpoint, ErrorKind, LoadMethod, ReadOptions, Source, Target,
+    open_source, open_target, Endpoint, ErrorKind, KeyRange, LoadMethod, ReadOptions, Source,
+    Target,
 };
 use ferry_schema as ddl;
 use std::sync::Arc;
@@ -29,8 +31,11 @@ pub struct MigrateOptions {
     pub source: Endpoint,
     /// Target endpoint.
     pub target: Endpoint,
-    /// Tables copied at once.
+    /// Tables (or parts of tables) copied at once.
     pub jobs: usize,
+    /// Tables with more rows than this are cut into parts on their integer key,
+    /// copied concurrently; 0 never splits.
+    pub split_larger_than: u64,
     /// Batch sizing.
     pub read: ReadOptions,
     /// Planning settings.
@@ -97,7 +102,16 @@ pub async fn migrate(options: &MigrateOptions, progress: &Progress) -> Result<Re
     }
 
     let created = create_tables(&*target, &plan, progress).await?;
-    let outcomes = match copy_all(&source, &target, &plan, options, progress).await {
+    let outcomes = match copy_all(
+        &source,
+        &target,
+        &plan,
+        options,
+        progress,
+        &mut report.warnings,
+    )
+    .await
+    {
         Ok(o) => o,
         Err(e) => {
             drop_created(&*target, &plan, &created, progress).await;
@@ -208,7 +222,7 @@ fn load_method_name(m: LoadMethod) -> &'static str {
     }
 }
 
-fn table_report(t: &TablePlan, outcome: &CopyOutcome) -> TableReport {
+fn table_report(t: &TablePlan, outcome: &TableCopy) -> TableReport {
     TableReport {
         source_table: t.source.name.clone(),
         target_table: t.target.name.clone(),
@@ -216,6 +230,7 @@ fn table_report(t: &TablePlan, outcome: &CopyOutcome) -> TableReport {
         rows_written: outcome.written.rows,
         bytes: outcome.written.bytes,
         seconds: outcome.seconds,
+        parts: outcome.parts,
         status: "copied".into(),
         ..TableReport::default()
     }
@@ -282,48 +297,154 @@ async fn drop_created(target: &dyn Target, plan: &Plan, created: &[String], prog
     }
 }
 
+/// One table's copy, its parts summed.
+#[derive(Debug, Clone, Default)]
+struct TableCopy {
+    rows_read: u64,
+    written: ferry_connectors::WriteStats,
+    /// From the first part's start to the last part's end.
+    seconds: f64,
+    parts: usize,
+}
+
+/// The key ranges `t` is copied in: one unbounded range (`None`) unless the
+/// table is large enough and splittable. A large table that cannot be split
+/// gets a warning saying why.
+async fn plan_table_parts(
+    source: &dyn Source,
+    t: &TablePlan,
+    options: &MigrateOptions,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<Option<KeyRange>>> {
+    let whole = vec![None];
+    // Each part commits on its own: fine for a table this run created empty
+    // (dropped on failure), not for rows appended to an existing one. SQLite
+    // serializes writers, so parts would only queue.
+    if options.split_larger_than == 0
+        || t.append
+        || options.target.dialect == ferry_schema::Dialect::Sqlite
+    {
+        return Ok(whole);
+    }
+    let rows = source.count_rows(&t.source.name).await?;
+    if rows <= options.split_larger_than {
+        return Ok(whole);
+    }
+    let column = match split_key(&t.source) {
+        Ok(c) => c,
+        Err(reason) => {
+            warnings.push(format!(
+                "table {} ({rows} rows) was copied in one part, not split: {reason}",
+                t.source.name
+            ));
+            return Ok(whole);
+        }
+    };
+    let Some((min, max)) = source.key_bounds(&t.source, column).await? else {
+        return Ok(whole);
+    };
+    let ranges = plan_parts(column, min, max, rows, options.split_larger_than, MAX_PARTS);
+    Ok(ranges.into_iter().map(Some).collect())
+}
+
+/// Copies every table, large ones as several parts; each part is one work unit
+/// (its own reader, feed and writer transaction) taking one of `--jobs` permits.
 async fn copy_all(
     source: &Arc<dyn Source>,
     target: &Arc<dyn Target>,
     plan: &Plan,
     options: &MigrateOptions,
     progress: &Progress,
-) -> Result<Vec<CopyOutcome>> {
+    warnings: &mut Vec<String>,
+) -> Result<Vec<TableCopy>> {
     let jobs = options.jobs.max(1);
     let semaphore = Arc::new(tokio::sync::Semaphore::new(jobs));
     let mut handles = Vec::new();
-    for t in &plan.tables {
-        let permit_source = Arc::clone(&semaphore);
-        let (source, target) = (Arc::clone(source), Arc::clone(target));
+    let mut copies = Vec::with_capacity(plan.tables.len());
+    for (index, t) in plan.tables.iter().enumerate() {
+        let ranges = plan_table_parts(&**source, t, options, warnings).await?;
+        let count = ranges.len();
+        copies.push(TableCopy {
+            parts: count,
+            ..TableCopy::default()
+        });
+        if count > 1 {
+            progress.log(&format!(
+                "{}: copying in {count} parts on its key",
+                t.source.name
+            ));
+        }
         let table = Arc::new(t.clone());
-        let progress = progress.clone();
-        let read = options.read;
-        handles.push(tokio::spawn(async move {
-            let _permit = permit_source.acquire_owned().await;
-            let table_progress = progress.table(&table.target.name, None);
-            copy_table(source, target, table, read, table_progress).await
-        }));
+        for (part, range) in ranges.into_iter().enumerate() {
+            let permit_source = Arc::clone(&semaphore);
+            let (source, target) = (Arc::clone(source), Arc::clone(target));
+            let table = Arc::clone(&table);
+            let progress = progress.clone();
+            let read = ReadOptions {
+                key_range: range,
+                ..options.read.clone()
+            };
+            let label = if count > 1 {
+                format!("{} [part {}/{count}]", table.target.name, part + 1)
+            } else {
+                table.target.name.clone()
+            };
+            handles.push((
+                index,
+                tokio::spawn(async move {
+                    let _permit = permit_source.acquire_owned().await;
+                    let started = Instant::now();
+                    let table_progress = progress.table(&label, None);
+                    let outcome = copy_table(source, target, table, read, table_progress).await;
+                    outcome.map(|o| (o, started, Instant::now()))
+                }),
+            ));
+        }
     }
-    let mut outcomes = Vec::new();
+    let mut spans: Vec<Option<(Instant, Instant)>> = vec![None; copies.len()];
     let mut first_error = None;
-    for (h, t) in handles.into_iter().zip(&plan.tables) {
+    for (index, h) in handles {
         match h.await {
-            Ok(Ok(o)) => outcomes.push(o),
+            Ok(Ok((o, started, ended))) => {
+                if let Some(copy) = copies.get_mut(index) {
+                    add_part(copy, &o);
+                }
+                if let Some(span) = spans.get_mut(index) {
+                    let (s, e) = span.get_or_insert((started, ended));
+                    *s = (*s).min(started);
+                    *e = (*e).max(ended);
+                }
+            }
             Ok(Err(e)) => {
                 first_error.get_or_insert(e);
             }
             Err(e) => {
                 first_error.get_or_insert(EngineError::Internal {
-                    table: t.source.name.clone(),
+                    table: plan
+                        .tables
+                        .get(index)
+                        .map(|t| t.source.name.clone())
+                        .unwrap_or_default(),
                     detail: e.to_string(),
                 });
             }
         }
     }
-    match first_error {
-        Some(e) => Err(e),
-        None => Ok(outcomes),
+    if let Some(e) = first_error {
+        return Err(e);
     }
+    for (copy, span) in copies.iter_mut().zip(spans) {
+        if let Some((started, ended)) = span {
+            copy.seconds = ended.duration_since(started).as_secs_f64();
+        }
+    }
+    Ok(copies)
+}
+
+fn add_part(copy: &mut TableCopy, part: &CopyOutcome) {
+    copy.rows_read = copy.rows_read.saturating_add(part.rows_read);
+    copy.written.rows = copy.written.rows.saturating_add(part.written.rows);
+    copy.written.bytes = copy.written.bytes.saturating_add(part.written.bytes);
 }
 
 /// Adds each foreign key; when the target refuses one because rows have no

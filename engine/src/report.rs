@@ -60,8 +60,10 @@ pub struct TableReport {
     pub target_count: Option<u64>,
     /// Bytes sent to the target in its load format.
     pub bytes: u64,
-    /// Seconds spent copying.
+    /// Seconds spent copying (from the first part's start to the last one's end).
     pub seconds: f64,
+    /// Parts the table was copied in (1 unless it was split on its key).
+    pub parts: usize,
     /// `copied`, `failed`, `count_mismatch`, `planned`.
     pub status: String,
     /// Problems specific to this table.

@@ -494,7 +494,7 @@ impl Sides {
             let (source, model, options) = (
                 Arc::clone(&self.source),
                 self.source_model.clone(),
-                self.options,
+                self.options.clone(),
             );
             tokio::spawn(async move { source.read_table(&model, options, stx).await })
         };
@@ -502,7 +502,7 @@ impl Sides {
             let (target, model, options) = (
                 Arc::clone(&self.target),
                 self.target_model.clone(),
-                self.options,
+                self.options.clone(),
             );
             tokio::spawn(async move { target.read_table(&model, options, ttx).await })
         };

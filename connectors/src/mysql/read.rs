@@ -46,13 +46,13 @@ impl MySqlSource {
     }
 }
 
-/// `SELECT <copied columns> FROM <db>.<table> [ORDER BY <verify key>]`, every
-/// name quoted.
+/// `SELECT <copied columns> FROM <db>.<table> [WHERE <key range>] [ORDER BY
+/// <verify key>]`, every name quoted.
 ///
 /// FLOAT is selected as `CAST(f AS DOUBLE)`: the text protocol prints a FLOAT
 /// with 6 significant digits (1234567 reads back 1234570), while the double is
 /// exactly the stored single and its text parses back to that f32.
-pub(crate) fn select_sql(database: &str, table: &Table, order_by_key: bool) -> String {
+pub(crate) fn select_sql(database: &str, table: &Table, options: &ReadOptions) -> String {
     let columns: Vec<String> = table
         .copied_columns()
         .map(|c| {
@@ -68,7 +68,15 @@ pub(crate) fn select_sql(database: &str, table: &Table, order_by_key: bool) -> S
         columns.join(", "),
         quote_qualified(Dialect::MySql, database, &table.name)
     );
-    if let Some(key) = order_by_key.then(|| order_by(table)).flatten() {
+    if let Some(condition) = options
+        .key_range
+        .as_ref()
+        .and_then(|r| r.condition(Dialect::MySql))
+    {
+        sql.push_str(" WHERE ");
+        sql.push_str(&condition);
+    }
+    if let Some(key) = options.order_by_key.then(|| order_by(table)).flatten() {
         sql.push_str(" ORDER BY ");
         sql.push_str(&key);
     }
@@ -131,7 +139,7 @@ impl Source for MySqlSource {
         let mut total: u64 = 0;
         {
             let mut result = conn
-                .query_iter(select_sql(&self.database, table, options.order_by_key))
+                .query_iter(select_sql(&self.database, table, &options))
                 .await
                 .map_err(|e| server_error(&context, e))?;
             let mut rows: Vec<Row> = Vec::with_capacity(batch_rows);
@@ -169,6 +177,23 @@ impl Source for MySqlSource {
         let context = format!("counting the rows of {table}");
         let mut conn = self.conn(&context).await?;
         count(&mut conn, &self.database, table, &context).await
+    }
+
+    async fn key_bounds(&self, table: &Table, column: &str) -> Result<Option<(i64, i64)>> {
+        let column = quote(Dialect::MySql, column);
+        // SIGNED reads every width as a BIGINT; callers only ask about keys
+        // that fit one (an unsigned BIGINT above i64::MAX is never split).
+        let sql = format!(
+            "SELECT CAST(MIN({column}) AS SIGNED), CAST(MAX({column}) AS SIGNED) FROM {}",
+            quote_qualified(Dialect::MySql, &self.database, &table.name)
+        );
+        let context = format!("measuring the key range of {}", table.name);
+        let mut conn = self.conn(&context).await?;
+        let row: Option<(Option<i64>, Option<i64>)> = conn
+            .query_first(sql)
+            .await
+            .map_err(|e| server_error(&context, e))?;
+        Ok(row.and_then(|(min, max)| min.zip(max)))
     }
 }
 

@@ -74,8 +74,16 @@ impl Source for PgSource {
             Some(key) => format!(" ORDER BY {key}"),
             None => String::new(),
         };
+        let filter = match options
+            .key_range
+            .as_ref()
+            .and_then(|r| r.condition(Dialect::Postgres))
+        {
+            Some(condition) => format!(" WHERE {condition}"),
+            None => String::new(),
+        };
         let sql = format!(
-            "COPY (SELECT {} FROM {}{order}) TO STDOUT (FORMAT binary)",
+            "COPY (SELECT {} FROM {}{filter}{order}) TO STDOUT (FORMAT binary)",
             columns.join(", "),
             self.qualified(&table.name)
         );
@@ -95,7 +103,7 @@ impl Source for PgSource {
             .await
             .map_err(|e| pgerr::server(ctx(), &e))?;
         futures_util::pin_mut!(stream);
-        let pumped = pump(stream.as_mut(), &decoders, table, options, &out).await;
+        let pumped = pump(stream.as_mut(), &decoders, table, &options, &out).await;
         if !matches!(pumped, Ok(Pumped { complete: true, .. })) {
             // The consumer went away or a value could not be decoded: stop the COPY
             // server-side instead of streaming the rest of the table, and drain what
@@ -111,6 +119,24 @@ impl Source for PgSource {
     async fn count_rows(&self, table: &str) -> Result<u64> {
         let client = self.pool.get().await?;
         count_rows(&client, &self.qualified(table), table).await
+    }
+
+    async fn key_bounds(&self, table: &Table, column: &str) -> Result<Option<(i64, i64)>> {
+        let column = ident::quote(Dialect::Postgres, column);
+        // Cast so every integer width (and an unsigned one stored wider) reads as int8.
+        let sql = format!(
+            "SELECT CAST(min({column}) AS int8), CAST(max({column}) AS int8) FROM {}",
+            self.qualified(&table.name)
+        );
+        let context = format!("measuring the key range of {}", table.name);
+        let client = self.pool.get().await?;
+        let row = client
+            .query_one(sql.as_str(), &[])
+            .await
+            .map_err(|e| pgerr::server(context, &e))?;
+        let min: Option<i64> = row.get(0);
+        let max: Option<i64> = row.get(1);
+        Ok(min.zip(max))
     }
 }
 
@@ -181,7 +207,7 @@ async fn pump(
     mut stream: Pin<&mut CopyOutStream>,
     decoders: &[Decoder],
     table: &Table,
-    options: ReadOptions,
+    options: &ReadOptions,
     out: &BatchSender,
 ) -> Result<Pumped> {
     let schema = table.arrow_schema();

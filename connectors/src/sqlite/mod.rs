@@ -34,3 +34,22 @@ fn count(conn: &rusqlite::Connection, table: &str) -> Result<u64> {
     // COUNT(*) is never negative.
     Ok(u64::try_from(n).unwrap_or(0))
 }
+
+/// `SELECT MIN(column), MAX(column)` of `table`; `None` when it has no non-NULL
+/// key. An INTEGER column holding a non-integer (SQLite does not enforce types)
+/// is an error rather than a guess.
+fn key_bounds(
+    conn: &rusqlite::Connection,
+    table: &str,
+    column: &str,
+) -> Result<Option<(i64, i64)>> {
+    let column = quote(Dialect::Sqlite, column);
+    let sql = format!(
+        "SELECT MIN({column}), MAX({column}) FROM {}",
+        quote(Dialect::Sqlite, table)
+    );
+    let (min, max): (Option<i64>, Option<i64>) = conn
+        .query_row(&sql, [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .map_err(|e| error::server(format!("measuring the key range of {table:?}"), &e))?;
+    Ok(min.zip(max))
+}

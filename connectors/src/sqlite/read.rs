@@ -432,6 +432,14 @@ pub(crate) fn read_table(
         "SELECT {select} FROM {}",
         quote(Dialect::Sqlite, &table.name)
     );
+    if let Some(condition) = options
+        .key_range
+        .as_ref()
+        .and_then(|r| r.condition(Dialect::Sqlite))
+    {
+        sql.push_str(" WHERE ");
+        sql.push_str(&condition);
+    }
     if let Some(key) = options
         .order_by_key
         .then(|| order::order_by(table))

@@ -4,7 +4,7 @@
 
 use super::connect::{open_read_only, path_of};
 use super::error::join;
-use super::{catalog, count, read};
+use super::{catalog, count, key_bounds, read};
 use crate::{BatchSender, Endpoint, ReadOptions, Result, Source};
 use async_trait::async_trait;
 use ferry_schema::{Dialect, Schema, Table};
@@ -70,6 +70,15 @@ impl Source for SqliteSource {
         self.run(format!("counting rows of {table:?}"), move |conn| {
             count(conn, &table)
         })
+        .await
+    }
+
+    async fn key_bounds(&self, table: &Table, column: &str) -> Result<Option<(i64, i64)>> {
+        let (table, column) = (table.name.clone(), column.to_string());
+        self.run(
+            format!("measuring the key range of {table:?}"),
+            move |conn| key_bounds(conn, &table, &column),
+        )
         .await
     }
 }

@@ -89,6 +89,11 @@ struct MigrateArgs {
     /// Verification after the copy: none, count (row counts only) or full (every row).
     #[arg(long, value_enum, default_value_t = VerifyLevel::Full)]
     verify: VerifyLevel,
+    /// Cut tables with more rows than this into parts on their integer key,
+    /// copied concurrently by the --jobs workers; 0 never splits. The default
+    /// is a guess, not yet measured.
+    #[arg(long, value_name = "ROWS", default_value_t = 1_000_000)]
+    split_larger_than: u64,
 }
 
 /// The common options resolved against the config file (the command line wins).
@@ -246,6 +251,7 @@ fn options_from(args: MigrateArgs) -> Result<MigrateOptions, EngineError> {
             batch_rows,
             ..ReadOptions::default()
         },
+        split_larger_than: args.split_larger_than,
         settings,
         dry_run: args.dry_run,
         verify: args.verify,

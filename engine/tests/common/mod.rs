@@ -16,6 +16,7 @@ pub fn options(source: &str, target: &str, settings: PlanSettings) -> MigrateOpt
         source: Endpoint::parse(source).unwrap(),
         target: Endpoint::parse(target).unwrap(),
         jobs: 3,
+        split_larger_than: 0,
         read: ReadOptions {
             batch_rows: 1000,
             ..ReadOptions::default()
