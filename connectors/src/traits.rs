@@ -270,3 +270,36 @@ pub trait Target: Send + Sync {
     /// of its identity column, so new inserts do not collide with copied rows.
     async fn reset_identity(&self, table: &Table) -> Result<()>;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_range_condition_quotes_the_column_and_omits_absent_bounds() {
+        let range = |low, high| KeyRange {
+            column: "we\"ird".into(),
+            low,
+            high,
+        };
+        assert_eq!(range(None, None).condition(Dialect::Postgres), None);
+        assert_eq!(
+            range(Some(-5), None)
+                .condition(Dialect::Postgres)
+                .as_deref(),
+            Some("\"we\"\"ird\" >= -5")
+        );
+        assert_eq!(
+            range(None, Some(i64::MAX))
+                .condition(Dialect::MySql)
+                .as_deref(),
+            Some("`we\"ird` < 9223372036854775807")
+        );
+        assert_eq!(
+            range(Some(i64::MIN), Some(0))
+                .condition(Dialect::Sqlite)
+                .as_deref(),
+            Some("\"we\"\"ird\" >= -9223372036854775808 AND \"we\"\"ird\" < 0")
+        );
+    }
+}

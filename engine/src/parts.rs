@@ -92,6 +92,70 @@ pub fn plan_parts(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ferry_schema::{Column, PrimaryKey, UniqueConstraint};
+
+    fn keyed(types: &[LogicalType], key: &[&str]) -> Table {
+        let columns = types
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let mut c = Column::new(format!("c{i}"), t.clone());
+                c.nullable = false;
+                c.source_type = format!("{t:?}");
+                c
+            })
+            .collect();
+        let mut table = Table::new("t", columns);
+        if !key.is_empty() {
+            table.primary_key = Some(PrimaryKey {
+                name: None,
+                columns: key.iter().map(|k| k.to_string()).collect(),
+            });
+        }
+        table
+    }
+
+    fn int(bits: u8, unsigned: bool) -> LogicalType {
+        LogicalType::Int { bits, unsigned }
+    }
+
+    #[test]
+    fn split_key_takes_single_integer_keys() {
+        for t in [
+            int(8, false),
+            int(32, false),
+            int(64, false),
+            int(24, true),
+            int(32, true),
+        ] {
+            assert_eq!(split_key(&keyed(&[t], &["c0"])), Ok("c0"));
+        }
+    }
+
+    #[test]
+    fn split_key_refuses_other_keys_with_a_reason() {
+        let refused = |table: Table, why: &str| {
+            let reason = split_key(&table).expect_err("refused");
+            assert!(reason.contains(why), "{reason}");
+        };
+        refused(keyed(&[int(64, true)], &["c0"]), "unsigned 64-bit");
+        refused(
+            keyed(&[int(32, false), int(32, false)], &["c0", "c1"]),
+            "several columns",
+        );
+        refused(keyed(&[LogicalType::Uuid], &["c0"]), "not an integer");
+        refused(keyed(&[int(32, false)], &[]), "no primary key");
+    }
+
+    #[test]
+    fn split_key_uses_a_not_null_unique_key_without_a_primary_key() {
+        let mut table = keyed(&[int(64, false)], &[]);
+        table.uniques.push(UniqueConstraint {
+            name: "u".into(),
+            columns: vec!["c0".into()],
+        });
+        assert_eq!(split_key(&table), Ok("c0"));
+    }
 
     /// Checks the ranges tile all of i64 in order without gaps or overlaps.
     fn assert_tiles(parts: &[KeyRange]) {
