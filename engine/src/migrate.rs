@@ -361,8 +361,17 @@ async fn copy_all(
     let semaphore = Arc::new(tokio::sync::Semaphore::new(jobs));
     let mut handles = Vec::new();
     let mut copies = Vec::with_capacity(plan.tables.len());
+    let mut first_error = None;
     for (index, t) in plan.tables.iter().enumerate() {
-        let ranges = plan_table_parts(&**source, t, options, warnings).await?;
+        // Earlier tables are already copying: on a failure here, stop adding
+        // units but wait for those before the caller drops the tables.
+        let ranges = match plan_table_parts(&**source, t, options, warnings).await {
+            Ok(r) => r,
+            Err(e) => {
+                first_error = Some(e);
+                break;
+            }
+        };
         let count = ranges.len();
         copies.push(TableCopy {
             parts: count,
@@ -402,7 +411,6 @@ async fn copy_all(
         }
     }
     let mut spans: Vec<Option<(Instant, Instant)>> = vec![None; copies.len()];
-    let mut first_error = None;
     for (index, h) in handles {
         match h.await {
             Ok(Ok((o, started, ended))) => {

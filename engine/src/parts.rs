@@ -90,6 +90,7 @@ pub fn plan_parts(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use ferry_schema::{Column, PrimaryKey, UniqueConstraint};

@@ -1,6 +1,7 @@
 //! Large tables split into key-range parts copied by several workers: the
 //! target equals the source (counts and the built-in full verification), and
 //! tables that cannot be split say why in the report's warnings.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
