@@ -251,6 +251,14 @@ pub trait Target: Send + Sync {
     /// `context` names what is being done, for error messages.
     async fn execute(&self, context: &str, statements: &[String]) -> Result<()>;
 
+    /// Builds a table's secondary indexes (after its data is loaded). The
+    /// default runs them as plain DDL; a dialect may tune its session for
+    /// index builds first (PostgreSQL raises `maintenance_work_mem`).
+    async fn build_indexes(&self, table: &str, statements: &[String]) -> Result<()> {
+        self.execute(&format!("creating the indexes of {table}"), statements)
+            .await
+    }
+
     /// Loads every batch received on `batches` into `table` (which exists, created from
     /// the same model). Batches have schema `table.arrow_schema()`. Commits only when
     /// the feed was finished; a feed that stops without finishing is rolled back and

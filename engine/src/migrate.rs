@@ -121,12 +121,7 @@ pub async fn migrate(options: &MigrateOptions, progress: &Progress) -> Result<Re
 
     progress.log("building indexes");
     for t in plan.tables.iter().filter(|t| !t.append) {
-        target
-            .execute(
-                &format!("creating the indexes of {}", t.target.name),
-                &t.indexes,
-            )
-            .await?;
+        target.build_indexes(&t.target.name, &t.indexes).await?;
         report.indexes_created += t.indexes.len();
     }
     progress.log("adding foreign keys");

@@ -110,16 +110,39 @@ impl Target for PgTarget {
     async fn execute(&self, context: &str, statements: &[String]) -> Result<()> {
         let client = self.pool.get().await?;
         for statement in statements {
-            if let Err(e) = client.batch_execute(statement).await {
-                let mut err = pgerr::server(context, &e);
-                if let ConnectorError::Server { detail, .. } = &mut err {
-                    detail.push_str(" — in statement: ");
-                    detail.push_str(statement);
-                }
-                return Err(err);
-            }
+            client
+                .batch_execute(statement)
+                .await
+                .map_err(|e| statement_error(context, &e, statement))?;
         }
         Ok(())
+    }
+
+    /// Index builds sort: more `maintenance_work_mem` keeps the sort in memory,
+    /// and parallel workers split it. Both are `SET LOCAL`, so they end with the
+    /// transaction and never leak to the pooled session. Risk: each build may use
+    /// up to 256 MB of server memory per worker, `--jobs` builds at once.
+    async fn build_indexes(&self, table: &str, statements: &[String]) -> Result<()> {
+        if statements.is_empty() {
+            return Ok(());
+        }
+        let context = format!("creating the indexes of {table}");
+        let mut client = self.pool.get().await?;
+        let tx = client
+            .transaction()
+            .await
+            .map_err(|e| pgerr::server(&context, &e))?;
+        tx.batch_execute(
+            "SET LOCAL maintenance_work_mem = '256MB'; SET LOCAL max_parallel_maintenance_workers = 2",
+        )
+        .await
+        .map_err(|e| pgerr::server(&context, &e))?;
+        for statement in statements {
+            tx.batch_execute(statement)
+                .await
+                .map_err(|e| statement_error(&context, &e, statement))?;
+        }
+        tx.commit().await.map_err(|e| pgerr::server(&context, &e))
     }
 
     async fn write_table(&self, table: &Table, mut batches: BatchReceiver) -> Result<WriteStats> {
@@ -290,6 +313,16 @@ impl Target for PgTarget {
             .map_err(|e| pgerr::server(ctx(), &e))?;
         Ok(())
     }
+}
+
+/// A failed DDL statement, with the statement itself in the message.
+fn statement_error(context: &str, e: &tokio_postgres::Error, statement: &str) -> ConnectorError {
+    let mut err = pgerr::server(context, e);
+    if let ConnectorError::Server { detail, .. } = &mut err {
+        detail.push_str(" — in statement: ");
+        detail.push_str(statement);
+    }
+    err
 }
 
 /// Encodes one batch of `table` as the rows of a binary COPY stream (no header
