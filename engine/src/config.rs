@@ -100,7 +100,7 @@ impl Config {
             let msg = e.to_string();
             let redacted: Vec<String> = msg
                 .lines()
-                .map(|l| ferry_connectors::mask_password_in_text(l))
+                .map(ferry_connectors::mask_password_in_text)
                 .collect();
             format!(
                 "{} (see docs/config.md for the format)",

@@ -27,5 +27,5 @@ pub use error::{EngineError, Result};
 pub use migrate::{migrate, MigrateOptions};
 pub use plan::{build_plan, Plan, PlanSettings, TablePlan};
 pub use progress::Progress;
-pub use report::Report;
-pub use verify_run::{verify, VerifyLevel, VerifyOptions, VerifyReport};
+pub use report::{Report, VerifyReport};
+pub use verify_run::{verify, VerifyLevel, VerifyOptions};

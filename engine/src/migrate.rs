@@ -173,7 +173,6 @@ pub async fn migrate(options: &MigrateOptions, progress: &Progress) -> Result<Re
             target_as_source,
             &plan,
             &target_schema,
-            VerifyLevel::Full,
             options.jobs,
             options.read.batch_rows,
             progress,

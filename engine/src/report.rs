@@ -1,6 +1,8 @@
 //! The run report: what happened to every table, printed on the terminal and
 //! written as JSON with `--report`. Pipelines read `ok` and the exit code.
 
+use crate::verify::TableDiff;
+use crate::verify_run::VerifyLevel;
 use ferry_schema::LossyColumn;
 use serde::Serialize;
 
@@ -32,7 +34,7 @@ pub struct Report {
     /// Views, triggers, routines on the source that were not migrated.
     pub not_migrated: Vec<String>,
     /// Row-by-row verification after the copy (`--verify=full`).
-    pub verify: Option<crate::verify_run::VerifyReport>,
+    pub verify: Option<VerifyReport>,
     /// DDL statements, in order (always in a dry run).
     pub statements: Vec<String>,
     /// Total seconds.
@@ -175,5 +177,122 @@ impl Report {
         if !self.not_migrated.is_empty() {
             out.push_str(&format!("not migrated: {}\n", self.not_migrated.join(", ")));
         }
+    }
+}
+
+/// The outcome of verifying a set of tables.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct VerifyReport {
+    /// The level that ran.
+    pub level: Option<VerifyLevel>,
+    /// One entry per table.
+    pub tables: Vec<TableVerify>,
+    /// Seconds in all.
+    pub seconds: f64,
+    /// Every table matched.
+    pub ok: bool,
+}
+
+/// One table's verification.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct TableVerify {
+    /// Source table name.
+    pub source_table: String,
+    /// Target table name.
+    pub target_table: String,
+    /// `PASS`, `FAIL` or `ERROR`.
+    pub status: String,
+    /// `key` (merge on the key columns) or `multiset` (no key).
+    pub method: String,
+    /// Key columns used.
+    pub key: Vec<String>,
+    /// Seconds spent.
+    pub seconds: f64,
+    /// The comparison itself.
+    pub diff: Option<TableDiff>,
+    /// Why the table could not be compared.
+    pub error: Option<String>,
+    /// Things worth knowing (a key missing on the target, a relaxed rule).
+    pub warnings: Vec<String>,
+}
+
+impl VerifyReport {
+    /// A plain-text summary for the terminal: one line per table, then the
+    /// differing rows (a few per table).
+    pub fn summary(&self) -> String {
+        let mut out = String::new();
+        let width = self
+            .tables
+            .iter()
+            .map(|t| t.target_table.len())
+            .max()
+            .unwrap_or(5)
+            .max(5);
+        out.push_str(&format!(
+            "{:<width$}  {:>6}  {:>10}  {:>10}  {:>7}  {:>8}  {}\n",
+            "table", "status", "source", "target", "chunks", "seconds", "differences"
+        ));
+        for t in &self.tables {
+            let (rs, rt, chunks, diffs) = match &t.diff {
+                Some(d) => (
+                    d.rows_source.to_string(),
+                    d.rows_target.to_string(),
+                    d.chunks.to_string(),
+                    format!(
+                        "{} missing, {} extra, {} changed",
+                        d.missing_count, d.extra_count, d.changed_count
+                    ),
+                ),
+                None => ("-".into(), "-".into(), "-".into(), String::new()),
+            };
+            out.push_str(&format!(
+                "{:<width$}  {:>6}  {:>10}  {:>10}  {:>7}  {:>8.2}  {}\n",
+                t.target_table, t.status, rs, rt, chunks, t.seconds, diffs
+            ));
+        }
+        for t in &self.tables {
+            if let Some(e) = &t.error {
+                out.push_str(&format!("{}: ERROR: {e}\n", t.target_table));
+            }
+            for w in &t.warnings {
+                out.push_str(&format!("{}: warning: {w}\n", t.target_table));
+            }
+            if let Some(d) = &t.diff {
+                for m in d.missing.iter().take(5) {
+                    out.push_str(&format!(
+                        "{}: missing on target: key {}: {}\n",
+                        t.target_table,
+                        m.key,
+                        m.row.as_deref().unwrap_or("")
+                    ));
+                }
+                for m in d.extra.iter().take(5) {
+                    out.push_str(&format!(
+                        "{}: extra on target: key {}: {}\n",
+                        t.target_table,
+                        m.key,
+                        m.row.as_deref().unwrap_or("")
+                    ));
+                }
+                for c in d.changed.iter().take(5) {
+                    for col in &c.columns {
+                        out.push_str(&format!(
+                            "{}: changed: key {} column {}: source {} / target {}\n",
+                            t.target_table, c.key, col.name, col.source, col.target
+                        ));
+                    }
+                }
+                if let Some(e) = &d.error {
+                    out.push_str(&format!("{}: ERROR: {e}\n", t.target_table));
+                }
+            }
+        }
+        out.push_str(&format!(
+            "verify: {} of {} table(s) match{}\n",
+            self.tables.iter().filter(|t| t.status == "PASS").count(),
+            self.tables.len(),
+            if self.ok { "" } else { " — FAILED" }
+        ));
+        out
     }
 }

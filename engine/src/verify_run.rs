@@ -16,7 +16,8 @@
 use crate::cast::cast_array;
 use crate::plan::{Plan, TablePlan};
 use crate::progress::Progress;
-use crate::verify::{KeyedDiff, KeylessDiff, Side, TableDiff};
+use crate::report::{TableVerify, VerifyReport};
+use crate::verify::{KeyedDiff, KeylessDiff, Side};
 use arrow_array::RecordBatch;
 use arrow_schema::{DataType, Field, Schema as ArrowSchema, SchemaRef};
 use ferry_connectors::{ReadOptions, Source};
@@ -32,9 +33,9 @@ use tokio::sync::mpsc;
 )]
 #[serde(rename_all = "lowercase")]
 pub enum VerifyLevel {
-    /// None at all.
+    /// No row-by-row comparison (the migration still compares row counts).
     None,
-    /// Row counts on both sides.
+    /// Row counts on both sides only (what the migration always does).
     Count,
     /// Every row compared by canonical hash, differences down to the column.
     #[default]
@@ -44,126 +45,6 @@ pub enum VerifyLevel {
 /// Rows per chunk digest.
 const CHUNK_ROWS: usize = 10_000;
 
-/// The outcome of verifying a set of tables.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct VerifyReport {
-    /// The level that ran.
-    pub level: Option<VerifyLevel>,
-    /// One entry per table.
-    pub tables: Vec<TableVerify>,
-    /// Seconds in all.
-    pub seconds: f64,
-    /// Every table matched.
-    pub ok: bool,
-}
-
-/// One table's verification.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct TableVerify {
-    /// Source table name.
-    pub source_table: String,
-    /// Target table name.
-    pub target_table: String,
-    /// `PASS`, `FAIL` or `ERROR`.
-    pub status: String,
-    /// `key` (merge on the key columns) or `multiset` (no key) or `count`.
-    pub method: String,
-    /// Key columns used.
-    pub key: Vec<String>,
-    /// Seconds spent.
-    pub seconds: f64,
-    /// The comparison itself (full level).
-    pub diff: Option<TableDiff>,
-    /// Row counts (count level).
-    pub counts: Option<(u64, u64)>,
-    /// Why the table could not be compared.
-    pub error: Option<String>,
-    /// Things worth knowing (a key missing on the target, a relaxed rule).
-    pub warnings: Vec<String>,
-}
-
-impl VerifyReport {
-    /// A plain-text summary for the terminal: one line per table, then the
-    /// differing rows (a few per table).
-    pub fn summary(&self) -> String {
-        let mut out = String::new();
-        let width = self
-            .tables
-            .iter()
-            .map(|t| t.target_table.len())
-            .max()
-            .unwrap_or(5)
-            .max(5);
-        out.push_str(&format!(
-            "{:<width$}  {:>6}  {:>10}  {:>10}  {:>7}  {:>8}  {}\n",
-            "table", "status", "source", "target", "chunks", "seconds", "differences"
-        ));
-        for t in &self.tables {
-            let (rs, rt, chunks, diffs) = match (&t.diff, t.counts) {
-                (Some(d), _) => (
-                    d.rows_source.to_string(),
-                    d.rows_target.to_string(),
-                    d.chunks.to_string(),
-                    format!(
-                        "{} missing, {} extra, {} changed",
-                        d.missing_count, d.extra_count, d.changed_count
-                    ),
-                ),
-                (None, Some((s, tg))) => (s.to_string(), tg.to_string(), "-".into(), String::new()),
-                (None, None) => ("-".into(), "-".into(), "-".into(), String::new()),
-            };
-            out.push_str(&format!(
-                "{:<width$}  {:>6}  {:>10}  {:>10}  {:>7}  {:>8.2}  {}\n",
-                t.target_table, t.status, rs, rt, chunks, t.seconds, diffs
-            ));
-        }
-        for t in &self.tables {
-            if let Some(e) = &t.error {
-                out.push_str(&format!("{}: ERROR: {e}\n", t.target_table));
-            }
-            for w in &t.warnings {
-                out.push_str(&format!("{}: warning: {w}\n", t.target_table));
-            }
-            if let Some(d) = &t.diff {
-                for m in d.missing.iter().take(5) {
-                    out.push_str(&format!(
-                        "{}: missing on target: key {}: {}\n",
-                        t.target_table,
-                        m.key,
-                        m.row.as_deref().unwrap_or("")
-                    ));
-                }
-                for m in d.extra.iter().take(5) {
-                    out.push_str(&format!(
-                        "{}: extra on target: key {}: {}\n",
-                        t.target_table,
-                        m.key,
-                        m.row.as_deref().unwrap_or("")
-                    ));
-                }
-                for c in d.changed.iter().take(5) {
-                    for col in &c.columns {
-                        out.push_str(&format!(
-                            "{}: changed: key {} column {}: source {} / target {}\n",
-                            t.target_table, c.key, col.name, col.source, col.target
-                        ));
-                    }
-                }
-                if let Some(e) = &d.error {
-                    out.push_str(&format!("{}: ERROR: {e}\n", t.target_table));
-                }
-            }
-        }
-        out.push_str(&format!(
-            "verify: {} of {} table(s) match{}\n",
-            self.tables.iter().filter(|t| t.status == "PASS").count(),
-            self.tables.len(),
-            if self.ok { "" } else { " — FAILED" }
-        ));
-        out
-    }
-}
-
 /// Verifies the tables of `plan` between `source` and `target` (opened as
 /// sources). `target_schema` is the target's catalog as it is now.
 pub async fn verify_plan(
@@ -171,7 +52,6 @@ pub async fn verify_plan(
     target: Arc<dyn Source>,
     plan: &Plan,
     target_schema: &Schema,
-    level: VerifyLevel,
     jobs: usize,
     batch_rows: usize,
     progress: &Progress,
@@ -187,16 +67,7 @@ pub async fn verify_plan(
         let target_dialect = plan.target_dialect;
         handles.push(tokio::spawn(async move {
             let _permit = semaphore.acquire_owned().await;
-            verify_table(
-                source,
-                target,
-                table,
-                actual,
-                target_dialect,
-                level,
-                batch_rows,
-            )
-            .await
+            verify_table(source, target, table, actual, target_dialect, batch_rows).await
         }));
     }
     let mut tables = Vec::new();
@@ -224,7 +95,7 @@ pub async fn verify_plan(
     }
     let ok = tables.iter().all(|t| t.status == "PASS");
     VerifyReport {
-        level: Some(level),
+        level: Some(VerifyLevel::Full),
         tables,
         seconds: started.elapsed().as_secs_f64(),
         ok,
@@ -237,7 +108,6 @@ async fn verify_table(
     plan: Arc<TablePlan>,
     actual: Option<Table>,
     target_dialect: Dialect,
-    level: VerifyLevel,
     batch_rows: usize,
 ) -> TableVerify {
     let started = Instant::now();
@@ -251,21 +121,13 @@ async fn verify_table(
             "table {} does not exist on the target. Migrate it first, or leave it out with --exclude.",
             plan.target.name
         )),
-        Some(actual) => match level {
-            VerifyLevel::None => Ok(()),
-            VerifyLevel::Count => count_table(&*source, &*target, &plan, &mut result).await,
-            VerifyLevel::Full => {
-                full_table(source, target, &plan, actual, target_dialect, batch_rows, &mut result).await
-            }
-        },
+        Some(actual) => {
+            full_table(source, target, &plan, actual, target_dialect, batch_rows, &mut result).await
+        }
     };
     match outcome {
         Ok(()) => {
-            let matched = match (&result.diff, result.counts) {
-                (Some(d), _) => d.is_match(),
-                (None, Some((s, t))) => s == t,
-                (None, None) => true,
-            };
+            let matched = result.diff.as_ref().is_some_and(|d| d.is_match());
             result.status = if matched { "PASS" } else { "FAIL" }.into();
         }
         Err(e) => {
@@ -275,21 +137,6 @@ async fn verify_table(
     }
     result.seconds = started.elapsed().as_secs_f64();
     result
-}
-
-async fn count_table(
-    source: &dyn Source,
-    target: &dyn Source,
-    plan: &TablePlan,
-    result: &mut TableVerify,
-) -> std::result::Result<(), String> {
-    result.method = "count".into();
-    let (s, t) = tokio::join!(
-        source.count_rows(&plan.source.name),
-        target.count_rows(&plan.target.name)
-    );
-    result.counts = Some((s.map_err(|e| e.to_string())?, t.map_err(|e| e.to_string())?));
-    Ok(())
 }
 
 /// The target table as it is read for comparison: the plan's copied columns,
@@ -332,7 +179,6 @@ fn target_read_model(
     Ok(model)
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn full_table(
     source: Arc<dyn Source>,
     target: Arc<dyn Source>,
@@ -626,7 +472,6 @@ pub async fn verify(options: &VerifyOptions, progress: &Progress) -> crate::Resu
         target,
         &plan,
         &target_schema,
-        VerifyLevel::Full,
         options.jobs,
         options.batch_rows,
         progress,
