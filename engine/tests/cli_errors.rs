@@ -423,3 +423,28 @@ async fn failed_read_appends_nothing() {
         .get(0);
     assert_eq!(n, 1, "only the row that was there before may remain");
 }
+
+/// Two names that become one on the target (MySQL column names ignore case)
+/// stop the plan, naming both, before anything is created.
+#[tokio::test]
+async fn case_folding_clashes_name_both_objects() {
+    let src = PgDb::create("err_clash").await;
+    src.execute(r#"CREATE TABLE people (id int PRIMARY KEY, "Name" text, name text)"#)
+        .await;
+    let dst = MySqlDb::create("err_clash").await;
+    let out = ferry(&["migrate", "--source", &src.url, "--target", &dst.url, "-q"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(4), "{err}");
+    assert!(
+        err.contains("Name") && err.contains("name") && err.contains("people"),
+        "{err}"
+    );
+    let mut conn = dst.conn().await;
+    let n: Option<i64> = conn
+        .query_first(
+            "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE()",
+        )
+        .await
+        .unwrap();
+    assert_eq!(n, Some(0));
+}
