@@ -74,9 +74,11 @@ ensure_mysql() {
   mkdir -p "$data"
   local user=(); [ "$(id -u)" = 0 ] && user=(--user=root)
   if [ ! -d "$data/mysql" ]; then
-    mariadb-install-db "${user[@]}" --datadir="$data" --auth-root-authentication-method=normal >/dev/null 2>&1
+    # --no-defaults: the system's my.cnf (user=mysql, its log paths) must not apply.
+    mariadb-install-db --no-defaults "${user[@]}" --datadir="$data" --auth-root-authentication-method=normal >"$dir/mariadb-install.log" 2>&1
   fi
-  (mariadbd "${user[@]}" --datadir="$data" --port=$port --bind-address=127.0.0.1 \
+  (mariadbd --no-defaults "${user[@]}" --datadir="$data" --port=$port --bind-address=127.0.0.1 \
+      --character-set-server=utf8mb4 --collation-server=utf8mb4_general_ci \
       --socket="$dir/mariadb.sock" --pid-file="$dir/mariadb.pid" --local-infile=1 \
       --log-error="$dir/mariadb.log" >/dev/null 2>&1 &)
   for _ in $(seq 1 30); do my_ok 127.0.0.1 $port && { echo "mysql://root@127.0.0.1:$port"; return; }; sleep 1; done
