@@ -75,22 +75,16 @@ pub fn lineitem_text_rows(rows: usize) -> Vec<Vec<Vec<u8>>> {
         .collect()
 }
 
-/// Days since 1970-01-01 of an ISO `YYYY-MM-DD` date (proleptic Gregorian).
+/// Days since 1970-01-01 of an ISO `YYYY-MM-DD` date.
 fn days_from_iso(text: &[u8]) -> i32 {
-    let num = |a: usize, b: usize| -> i32 {
-        text[a..b]
-            .iter()
-            .fold(0, |n, d| n * 10 + i32::from(d - b'0'))
-    };
-    let (y, m, d) = (num(0, 4), num(5, 7), num(8, 10));
-    // Howard Hinnant's days_from_civil.
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    let date = std::str::from_utf8(text)
+        .ok()
+        .and_then(|t| chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d").ok())
+        .unwrap_or_else(|| panic!("bench data: bad date {text:?}"));
+    let days = date
+        .signed_duration_since(chrono::NaiveDate::default())
+        .num_days();
+    i32::try_from(days).unwrap_or_else(|_| panic!("bench data: date out of range"))
 }
 
 /// The same data as an Arrow batch of `lineitem_table().arrow_schema()`.
