@@ -448,3 +448,38 @@ async fn case_folding_clashes_name_both_objects() {
         .unwrap();
     assert_eq!(n, Some(0));
 }
+
+/// Appending checks the count as before + copied, and says why the table is not
+/// verified row by row.
+#[tokio::test]
+async fn append_adds_the_rows_and_checks_the_count() {
+    let src = MySqlDb::create("append_ok").await;
+    src.execute("CREATE TABLE ev (id INT PRIMARY KEY, d DATE); INSERT INTO ev VALUES (1, '2020-01-01'), (2, NULL), (3, '2021-02-03');")
+        .await;
+    let pg = PgDb::create("append_ok").await;
+    pg.execute(
+        "CREATE TABLE ev (id int PRIMARY KEY, d date); INSERT INTO ev VALUES (0, '1999-12-31');",
+    )
+    .await;
+    let out = ferry(&[
+        "migrate",
+        "--source",
+        &src.url,
+        "--target",
+        &pg.url,
+        "--if-exists",
+        "append",
+        "-q",
+    ]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}{}", stderr(&out));
+    assert!(text.contains("ev was appended to"), "{text}");
+    let n: i64 = pg
+        .client()
+        .await
+        .query_one("SELECT count(*) FROM ev", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 4);
+}
