@@ -1,7 +1,7 @@
 //! Cutting a large table into parts: key ranges copied as separate work units.
 //!
 //! ```text
-//! count_rows > --split-larger-than ─▶ split_key (one integer key column?)
+//! count_rows > --split-larger-than ─▶ split_key (key leads with an integer?)
 //!   ─▶ Source::key_bounds (min, max) ─▶ plan_parts ─▶ [KeyRange; n] ─▶ one copy_table each
 //! ```
 //!
@@ -16,18 +16,17 @@ use ferry_schema::{LogicalType, Table};
 /// Most parts one table is cut into, whatever its size.
 pub const MAX_PARTS: usize = 64;
 
-/// The column a table can be split on, or why it cannot: the table needs a
-/// single-column key ([`Table::verify_key`]) of a signed integer type, or an
+/// The column a table can be split on, or why it cannot: the leading column
+/// of its key ([`Table::verify_key`]), which must be a signed integer or an
 /// unsigned one of at most 32 bits (an unsigned BIGINT may exceed `i64`).
+/// Ranges of a composite key's first column still cut the rows into disjoint
+/// parts (it is NOT NULL, like every key column ferry splits on).
 pub fn split_key(table: &Table) -> Result<&str, String> {
     let key = table
         .verify_key()
         .ok_or_else(|| "it has no primary key or NOT NULL unique key".to_string())?;
-    let [column] = key else {
-        return Err(format!(
-            "its key ({}) has several columns; only single-column integer keys are split",
-            key.join(", ")
-        ));
+    let Some(column) = key.first() else {
+        return Err("its key has no columns".to_string());
     };
     let Some(col) = table.column(column) else {
         return Err(format!("its key column {column} is not in the model"));
@@ -140,12 +139,25 @@ mod tests {
             assert!(reason.contains(why), "{reason}");
         };
         refused(keyed(&[int(64, true)], &["c0"]), "unsigned 64-bit");
-        refused(
-            keyed(&[int(32, false), int(32, false)], &["c0", "c1"]),
-            "several columns",
-        );
         refused(keyed(&[LogicalType::Uuid], &["c0"]), "not an integer");
+        refused(
+            keyed(&[LogicalType::Uuid, int(32, false)], &["c0", "c1"]),
+            "not an integer",
+        );
         refused(keyed(&[int(32, false)], &[]), "no primary key");
+    }
+
+    /// A composite key splits on its leading column: ranges of it still cut
+    /// the rows into disjoint parts (TPC-H lineitem: l_orderkey, l_linenumber).
+    #[test]
+    fn split_key_takes_the_leading_column_of_a_composite_key() {
+        let table = keyed(&[int(64, false), int(32, false)], &["c0", "c1"]);
+        assert_eq!(split_key(&table), Ok("c0"));
+        let text_first = keyed(
+            &[LogicalType::Text { max_bytes: None }, int(64, false)],
+            &["c0", "c1"],
+        );
+        assert!(split_key(&text_first).is_err());
     }
 
     #[test]
