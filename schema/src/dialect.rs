@@ -75,6 +75,21 @@ impl Dialect {
         matches!(self, Dialect::Postgres | Dialect::Sqlite)
     }
 
+    /// A bulk load is faster into a table without its primary key and unique
+    /// constraints, added afterwards by one sorted index build each (measured on
+    /// PostgreSQL: lineitem SF1 binary COPY 25.9 s with the key in place, 14.7 s
+    /// + 4.7 s to add it after). Not MySQL: InnoDB stores rows in primary key
+    /// order, so adding the key later rebuilds the table. Not SQLite: its
+    /// `ALTER TABLE` cannot add constraints.
+    pub fn adds_keys_after_load(self) -> bool {
+        matches!(self, Dialect::Postgres)
+    }
+
+    /// Tables can be created `UNLOGGED` (no WAL) and later `SET LOGGED`.
+    pub fn supports_unlogged_tables(self) -> bool {
+        matches!(self, Dialect::Postgres)
+    }
+
     /// Foreign keys can be added to an existing table with `ALTER TABLE`.
     pub fn supports_alter_add_fk(self) -> bool {
         matches!(self, Dialect::Postgres | Dialect::MySql)

@@ -26,8 +26,9 @@ mod names;
 mod types;
 
 pub use ddl::{
-    add_foreign_keys, comment_statements, create_indexes, create_table, drop_table,
-    identity_restart_query, max_value_query, orphan_count_query, MYSQL_TEXT_PREFIX,
+    add_foreign_keys, add_keys, comment_statements, create_indexes, create_table,
+    create_table_for_load, drop_table, identity_restart_query, max_value_query, orphan_count_query,
+    set_logged, MYSQL_TEXT_PREFIX,
 };
 pub use dialect::Dialect;
 pub use error::SchemaError;

@@ -10,6 +10,26 @@ use sqlparser::ast::{
 };
 
 /// `namespace.name` (or `name`) with every part quoted.
+/// `ALTER TABLE <namespace>.<table> <operation>`, printed.
+pub(crate) fn alter_table(
+    namespace: Option<&str>,
+    table: &str,
+    dialect: Dialect,
+    operation: sqlparser::ast::AlterTableOperation,
+) -> String {
+    sqlparser::ast::Statement::AlterTable(sqlparser::ast::AlterTable {
+        name: object_name(namespace, table, dialect),
+        if_exists: false,
+        only: false,
+        operations: vec![operation],
+        location: None,
+        on_cluster: None,
+        table_type: None,
+        end_token: sqlparser::ast::helpers::attached_token::AttachedToken::empty(),
+    })
+    .to_string()
+}
+
 pub(crate) fn object_name(namespace: Option<&str>, name: &str, dialect: Dialect) -> ObjectName {
     let mut parts = Vec::with_capacity(2);
     parts.extend(namespace.map(|ns| ident(dialect, ns)));

@@ -1,13 +1,12 @@
 //! Foreign keys: `ALTER TABLE ... ADD CONSTRAINT ... FOREIGN KEY` after the load,
 //! or inline constraints for dialects that cannot alter them in (SQLite).
 
-use super::build::{idents, object_name};
+use super::build::{alter_table, idents, object_name};
 use crate::ident::ident;
 use crate::{Dialect, FkAction, ForeignKey, Table};
-use sqlparser::ast::helpers::attached_token::AttachedToken;
 use sqlparser::ast::{
-    AlterTable, AlterTableOperation, ConstraintCharacteristics, DeferrableInitial,
-    ForeignKeyConstraint, ReferentialAction, Statement, TableConstraint,
+    AlterTableOperation, ConstraintCharacteristics, DeferrableInitial, ForeignKeyConstraint,
+    ReferentialAction, TableConstraint,
 };
 
 fn action(a: FkAction) -> Option<ReferentialAction> {
@@ -60,20 +59,15 @@ pub fn add_foreign_keys(table: &Table, namespace: Option<&str>, dialect: Dialect
         .foreign_keys
         .iter()
         .map(|fk| {
-            Statement::AlterTable(AlterTable {
-                name: object_name(namespace, &table.name, dialect),
-                if_exists: false,
-                only: false,
-                operations: vec![AlterTableOperation::AddConstraint {
+            alter_table(
+                namespace,
+                &table.name,
+                dialect,
+                AlterTableOperation::AddConstraint {
                     constraint: TableConstraint::ForeignKey(fk_constraint(fk, namespace, dialect)),
                     not_valid: false,
-                }],
-                location: None,
-                on_cluster: None,
-                table_type: None,
-                end_token: AttachedToken::empty(),
-            })
-            .to_string()
+                },
+            )
         })
         .collect()
 }

@@ -22,4 +22,6 @@ mod tests;
 pub use fk::add_foreign_keys;
 pub use index::{create_indexes, MYSQL_TEXT_PREFIX};
 pub use query::{identity_restart_query, max_value_query, orphan_count_query};
-pub use table::{comment_statements, create_table, drop_table};
+pub use table::{
+    add_keys, comment_statements, create_table, create_table_for_load, drop_table, set_logged,
+};

@@ -11,16 +11,16 @@
 //! collation compares like PostgreSQL and SQLite do, so unique keys that hold
 //! on the source ('a' vs 'A') also hold on the target.
 
-use super::build::{column_keys, default_expr, expression, object_name};
+use super::build::{alter_table, column_keys, default_expr, expression, object_name};
 use super::fk::fk_constraint;
 use crate::ident::{ident, string_literal};
 use crate::{Column, Dialect, Identity, LogicalType, SchemaError, Table};
 use sqlparser::ast::helpers::stmt_create_table::CreateTableBuilder;
 use sqlparser::ast::{
-    CheckConstraint, ColumnDef, ColumnOption, ColumnOptionDef, CreateTableOptions, DataType, Expr,
-    GeneratedAs, GeneratedExpressionMode, Ident, KeyOrIndexDisplay, NamedParenthesizedList,
-    NullsDistinctOption, ObjectName, ObjectType, PrimaryKeyConstraint, SqlOption, Statement,
-    TableConstraint, UniqueConstraint,
+    AlterTableOperation, CheckConstraint, ColumnDef, ColumnOption, ColumnOptionDef,
+    CreateTableOptions, DataType, Expr, GeneratedAs, GeneratedExpressionMode, Ident,
+    KeyOrIndexDisplay, NamedParenthesizedList, NullsDistinctOption, ObjectName, ObjectType,
+    PrimaryKeyConstraint, SqlOption, Statement, TableConstraint, UniqueConstraint,
 };
 use sqlparser::keywords::Keyword;
 use sqlparser::tokenizer::{Token, Word};
@@ -31,17 +31,55 @@ pub fn create_table(
     namespace: Option<&str>,
     dialect: Dialect,
 ) -> Result<String, SchemaError> {
-    let rowid = sqlite_rowid_column(table, dialect);
-    let mut columns = Vec::with_capacity(table.columns.len());
-    for column in &table.columns {
-        columns.push(column_def(
-            table,
-            column,
-            dialect,
-            rowid == Some(column.name.as_str()),
-        )?);
-    }
+    create_table_with(table, namespace, dialect, false, true)
+}
 
+/// The `CREATE TABLE` a bulk load starts from. Where the dialect builds keys
+/// faster after the data ([`Dialect::adds_keys_after_load`], PostgreSQL), the
+/// primary key and unique constraints are left out and [`add_keys`] adds them
+/// once the rows are in. With `unlogged` on a dialect that has unlogged tables
+/// (PostgreSQL) the table is `UNLOGGED`, switched back by [`set_logged`].
+/// Elsewhere the statement equals [`create_table`]'s.
+pub fn create_table_for_load(
+    table: &Table,
+    namespace: Option<&str>,
+    dialect: Dialect,
+    unlogged: bool,
+) -> Result<String, SchemaError> {
+    create_table_with(
+        table,
+        namespace,
+        dialect,
+        unlogged,
+        !dialect.adds_keys_after_load(),
+    )
+}
+
+/// `ALTER TABLE ... ADD` the primary key and unique constraints that
+/// [`create_table_for_load`] left out (empty where it kept them).
+pub fn add_keys(table: &Table, namespace: Option<&str>, dialect: Dialect) -> Vec<String> {
+    if !dialect.adds_keys_after_load() {
+        return Vec::new();
+    }
+    key_constraints(table, dialect)
+        .into_iter()
+        .map(|constraint| {
+            alter_table(
+                namespace,
+                &table.name,
+                dialect,
+                AlterTableOperation::AddConstraint {
+                    constraint,
+                    not_valid: false,
+                },
+            )
+        })
+        .collect()
+}
+
+/// The primary key (unless SQLite's rowid alias carries it) and the unique constraints.
+fn key_constraints(table: &Table, dialect: Dialect) -> Vec<TableConstraint> {
+    let rowid = sqlite_rowid_column(table, dialect);
     let mut constraints = Vec::new();
     if let Some(pk) = table.primary_key.as_ref().filter(|_| rowid.is_none()) {
         constraints.push(TableConstraint::PrimaryKey(PrimaryKeyConstraint {
@@ -72,6 +110,32 @@ pub fn create_table(
             nulls_distinct: NullsDistinctOption::None,
         }));
     }
+    constraints
+}
+
+fn create_table_with(
+    table: &Table,
+    namespace: Option<&str>,
+    dialect: Dialect,
+    unlogged: bool,
+    with_keys: bool,
+) -> Result<String, SchemaError> {
+    let rowid = sqlite_rowid_column(table, dialect);
+    let mut columns = Vec::with_capacity(table.columns.len());
+    for column in &table.columns {
+        columns.push(column_def(
+            table,
+            column,
+            dialect,
+            rowid == Some(column.name.as_str()),
+        )?);
+    }
+
+    let mut constraints = if with_keys {
+        key_constraints(table, dialect)
+    } else {
+        Vec::new()
+    };
     for check in table.checks.iter().filter(|c| c.dialect == dialect) {
         let object = format!("check constraint {}.{}", table.name, check.name);
         constraints.push(TableConstraint::Check(CheckConstraint {
@@ -91,7 +155,8 @@ pub fn create_table(
 
     let mut builder = CreateTableBuilder::new(object_name(namespace, &table.name, dialect))
         .columns(columns)
-        .constraints(constraints);
+        .constraints(constraints)
+        .unlogged(unlogged && dialect.supports_unlogged_tables());
     if dialect == Dialect::MySql {
         builder = builder.table_options(CreateTableOptions::Plain(mysql_table_options(table)));
     }
@@ -240,6 +305,21 @@ pub fn drop_table(table_name: &str, namespace: Option<&str>, dialect: Dialect) -
         table: None,
     }
     .to_string()
+}
+
+/// `ALTER TABLE <name> SET LOGGED`, which turns a table created by
+/// [`create_table_for_load`] with `unlogged` into an ordinary, crash-safe one
+/// (PostgreSQL rewrites it, writing it to the WAL once); `None` for dialects
+/// without unlogged tables.
+pub fn set_logged(table_name: &str, namespace: Option<&str>, dialect: Dialect) -> Option<String> {
+    dialect.supports_unlogged_tables().then(|| {
+        alter_table(
+            namespace,
+            table_name,
+            dialect,
+            AlterTableOperation::SetLogged,
+        )
+    })
 }
 
 /// PostgreSQL `COMMENT ON TABLE/COLUMN` statements. Empty elsewhere: MySQL

@@ -713,3 +713,57 @@ fn identity_restart_on_postgres_only() {
     let sql = identity_restart_query(&hostile, "x'y", None, Dialect::Postgres).unwrap();
     assert_eq!(reparse(&sql, Dialect::Postgres), sql);
 }
+
+#[test]
+fn unlogged_load_is_postgres_only_and_set_logged_undoes_it() {
+    let table = hostile_table("we\"ird");
+    let pg = create_table_for_load(&table, Some("s"), Dialect::Postgres, true).expect("ddl");
+    assert!(
+        pg.starts_with("CREATE UNLOGGED TABLE \"s\".\"we\"\"ird\""),
+        "{pg}"
+    );
+    assert_eq!(reparse(&pg, Dialect::Postgres), pg);
+    assert_eq!(
+        set_logged("we\"ird", Some("s"), Dialect::Postgres).as_deref(),
+        Some("ALTER TABLE \"s\".\"we\"\"ird\" SET LOGGED")
+    );
+    for dialect in [Dialect::MySql, Dialect::Sqlite] {
+        let ns = (dialect == Dialect::MySql).then_some("s");
+        assert_eq!(
+            create_table_for_load(&table, ns, dialect, true).expect("ddl"),
+            create_table(&table, ns, dialect).expect("ddl"),
+            "{dialect}: unlogged is ignored"
+        );
+        assert_eq!(set_logged("t", ns, dialect), None);
+    }
+}
+
+#[test]
+fn postgres_keys_are_added_after_the_load_and_equal_the_inline_ones() {
+    let table = sample(Dialect::Postgres);
+    assert!(table.primary_key.is_some() && !table.uniques.is_empty());
+    let inline = create_table(&table, Some("s"), Dialect::Postgres).unwrap();
+    let for_load = create_table_for_load(&table, Some("s"), Dialect::Postgres, false).unwrap();
+    assert!(inline.contains("PRIMARY KEY"), "{inline}");
+    assert!(
+        !for_load.contains("PRIMARY KEY") && !for_load.contains("UNIQUE"),
+        "{for_load}"
+    );
+    let keys = add_keys(&table, Some("s"), Dialect::Postgres);
+    assert_eq!(keys.len(), 1 + table.uniques.len(), "{keys:?}");
+    assert!(keys[0].contains("ADD PRIMARY KEY") || keys[0].contains("PRIMARY KEY ("));
+    for statement in &keys {
+        assert!(statement.starts_with("ALTER TABLE \"s\"."), "{statement}");
+        assert_eq!(reparse(statement, Dialect::Postgres), *statement);
+    }
+    // MySQL keeps its clustered primary key in CREATE TABLE; SQLite cannot add keys later.
+    for dialect in [Dialect::MySql, Dialect::Sqlite] {
+        let table = sample(dialect);
+        let ns = (dialect == Dialect::MySql).then_some("s");
+        assert_eq!(
+            create_table_for_load(&table, ns, dialect, false).unwrap(),
+            create_table(&table, ns, dialect).unwrap()
+        );
+        assert!(add_keys(&table, ns, dialect).is_empty());
+    }
+}
