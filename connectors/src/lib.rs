@@ -11,6 +11,7 @@
 mod endpoint;
 mod error;
 mod pipe;
+mod range;
 mod registry;
 mod traits;
 
@@ -24,8 +25,10 @@ pub mod sqlite;
 pub use endpoint::{mask_password, mask_password_in_text, Endpoint};
 pub use error::{ConnectorError, ErrorKind, Result};
 pub use pipe::copy_direct;
+pub use range::{pick_quantiles, stride_for, CmpOp, KeyKind, Predicate};
 pub use registry::{open_source, open_target};
 pub use traits::{
-    batch_channel, BatchFeeder, BatchReceiver, BatchSender, FeedCompletion, KeyRange, LoadMethod,
-    ReadOptions, Source, Target, WriteStats, WriterGone,
+    batch_channel, BatchFeeder, BatchReceiver, BatchSender, FeedCompletion, KeyColumn, KeyRange,
+    KeyTuple, KeyValue, LoadMethod, ReadOptions, RowAddressing, SnapshotGuard, SnapshotId, Source,
+    Target, WriteStats, WriterGone,
 };

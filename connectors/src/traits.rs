@@ -12,6 +12,8 @@ use ferry_schema::{Dialect, Schema, Table};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
+pub use crate::range::{KeyColumn, KeyRange, KeyTuple, KeyValue};
+
 /// Sending half of a reader's batch channel (bounded).
 pub type BatchSender = tokio::sync::mpsc::Sender<RecordBatch>;
 
@@ -126,35 +128,56 @@ impl BatchReceiver {
     }
 }
 
-/// A half-open range `[low, high)` of a single integer key column: the rows one
-/// part of a split table covers. An absent bound is unbounded on that side, so
-/// the first and last parts of a table also take rows outside the range that
-/// was measured when the parts were planned.
+/// An exported snapshot a reader joins, so every part of a split table sees
+/// the same committed rows (PostgreSQL `pg_export_snapshot()`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KeyRange {
-    /// The key column (a catalog name: readers quote it).
-    pub column: String,
-    /// Inclusive lower bound.
-    pub low: Option<i64>,
-    /// Exclusive upper bound.
-    pub high: Option<i64>,
+pub struct SnapshotId(pub Arc<str>);
+
+/// Holds an exported snapshot open (on PostgreSQL: the exporting transaction
+/// and its session). Readers can join the snapshot only while the guard
+/// lives; dropping it ends the transaction, on success or failure alike.
+pub struct SnapshotGuard {
+    id: SnapshotId,
+    _holder: Box<dyn std::any::Any + Send + Sync>,
 }
 
-impl KeyRange {
-    /// The `WHERE` condition selecting this range, with the column quoted for
-    /// `dialect`; `None` when both bounds are absent (the whole table).
-    pub fn condition(&self, dialect: Dialect) -> Option<String> {
-        let column = ferry_schema::ident::quote(dialect, &self.column);
-        // Integer literals printed from an i64 need no escaping.
-        let terms: Vec<String> = [
-            self.low.map(|low| format!("{column} >= {low}")),
-            self.high.map(|high| format!("{column} < {high}")),
-        ]
-        .into_iter()
-        .flatten()
-        .collect();
-        (!terms.is_empty()).then(|| terms.join(" AND "))
+impl SnapshotGuard {
+    /// A guard for snapshot `id`, kept alive by `holder` until dropped.
+    pub fn new(id: impl Into<Arc<str>>, holder: Box<dyn std::any::Any + Send + Sync>) -> Self {
+        SnapshotGuard {
+            id: SnapshotId(id.into()),
+            _holder: holder,
+        }
     }
+
+    /// The id readers put in [`ReadOptions::snapshot`].
+    pub fn id(&self) -> &SnapshotId {
+        &self.id
+    }
+}
+
+impl std::fmt::Debug for SnapshotGuard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SnapshotGuard")
+            .field("id", &self.id)
+            .finish()
+    }
+}
+
+/// Whether a table without a key can be cut by physical row address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RowAddressing {
+    /// Rows are addressed by heap block: ranges of `column` (values
+    /// [`crate::KeyValue::Block`]) over `blocks` blocks. Addresses move when a
+    /// row is updated, so such parts must share one snapshot.
+    Blocks {
+        /// The pseudo-column holding the address (PostgreSQL `ctid`).
+        column: String,
+        /// Blocks in the table when measured (later rows go to the last part).
+        blocks: u64,
+    },
+    /// No stable row address; the reason, for the run's warnings.
+    Unavailable(String),
 }
 
 /// How a reader cuts a table into batches.
@@ -174,6 +197,9 @@ pub struct ReadOptions {
     /// Read only the rows whose key falls in this range (one part of a split
     /// table); `None` reads every row.
     pub key_range: Option<KeyRange>,
+    /// Read inside this exported snapshot (see [`Source::begin_snapshot`]);
+    /// `None` reads in a snapshot of the reader's own.
+    pub snapshot: Option<SnapshotId>,
 }
 
 impl Default for ReadOptions {
@@ -183,6 +209,7 @@ impl Default for ReadOptions {
             batch_bytes: 4 << 20,
             order_by_key: false,
             key_range: None,
+            snapshot: None,
         }
     }
 }
@@ -232,10 +259,44 @@ pub trait Source: Send + Sync {
     /// `SELECT COUNT(*)` of the table.
     async fn count_rows(&self, table: &str) -> Result<u64>;
 
+    /// About how many rows the table holds, for deciding whether and how finely
+    /// to split it: the catalog's estimate where the source keeps one (a full
+    /// `COUNT(*)` of a large InnoDB table costs seconds), else the exact count.
+    async fn estimate_rows(&self, table: &str) -> Result<u64> {
+        self.count_rows(table).await
+    }
+
     /// `SELECT MIN(column), MAX(column)` of an integer column of `table`, for
     /// planning the parts of a split table; `None` when the table is empty (or
     /// the column holds only NULLs).
     async fn key_bounds(&self, table: &Table, column: &str) -> Result<Option<(i64, i64)>>;
+
+    /// Up to `parts - 1` cut points over the key `columns` of `table` (about
+    /// `rows` rows), in increasing order *as the server compares them* (each
+    /// column under its own collation), so the ranges between consecutive
+    /// points tile the rows; empty when the table cannot be cut (too few keys).
+    async fn key_cut_points(
+        &self,
+        table: &Table,
+        columns: &[String],
+        rows: u64,
+        parts: usize,
+    ) -> Result<Vec<KeyTuple>>;
+
+    /// How a table without a key could be cut by row address.
+    async fn row_addressing(&self, table: &Table) -> Result<RowAddressing> {
+        let _ = table;
+        Ok(RowAddressing::Unavailable(
+            "the source has no stable row address to range over".into(),
+        ))
+    }
+
+    /// Starts a snapshot that several readers can share ([`ReadOptions::snapshot`]),
+    /// held until the guard is dropped; `None` when the source cannot share one
+    /// (each reader then reads its own consistent snapshot, not one point in time).
+    async fn begin_snapshot(&self) -> Result<Option<SnapshotGuard>> {
+        Ok(None)
+    }
 }
 
 /// A database ferry writes to.
@@ -255,8 +316,11 @@ pub trait Target: Send + Sync {
     /// default runs them as plain DDL; a dialect may tune its session for
     /// index builds first (PostgreSQL raises `maintenance_work_mem`).
     async fn build_indexes(&self, table: &str, statements: &[String]) -> Result<()> {
-        self.execute(&format!("creating the indexes of {table}"), statements)
-            .await
+        self.execute(
+            &format!("building the keys and indexes of {table}"),
+            statements,
+        )
+        .await
     }
 
     /// Loads every batch received on `batches` into `table` (which exists, created from
@@ -277,38 +341,4 @@ pub trait Target: Send + Sync {
     /// Moves `table`'s identity / sequence / AUTO_INCREMENT past the highest value
     /// of its identity column, so new inserts do not collide with copied rows.
     async fn reset_identity(&self, table: &Table) -> Result<()>;
-}
-
-#[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn key_range_condition_quotes_the_column_and_omits_absent_bounds() {
-        let range = |low, high| KeyRange {
-            column: "we\"ird".into(),
-            low,
-            high,
-        };
-        assert_eq!(range(None, None).condition(Dialect::Postgres), None);
-        assert_eq!(
-            range(Some(-5), None)
-                .condition(Dialect::Postgres)
-                .as_deref(),
-            Some("\"we\"\"ird\" >= -5")
-        );
-        assert_eq!(
-            range(None, Some(i64::MAX))
-                .condition(Dialect::MySql)
-                .as_deref(),
-            Some("`we\"ird` < 9223372036854775807")
-        );
-        assert_eq!(
-            range(Some(i64::MIN), Some(0))
-                .condition(Dialect::Sqlite)
-                .as_deref(),
-            Some("\"we\"\"ird\" >= -9223372036854775808 AND \"we\"\"ird\" < 0")
-        );
-    }
 }

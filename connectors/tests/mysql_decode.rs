@@ -223,3 +223,40 @@ fn nan_and_infinity_are_refused_by_the_encoder() {
         b"-0.0\n1e300\n0.1\n".to_vec()
     );
 }
+
+#[test]
+fn text_is_validated_per_cell_even_when_cells_join_into_valid_utf8() {
+    let t = table(vec![("s", LogicalType::Text { max_bytes: None })]);
+    // "é" is C3 A9: split over two cells, each cell alone is invalid although
+    // the column's joined bytes are valid UTF-8.
+    let rows: Vec<Vec<Option<&[u8]>>> = vec![
+        vec![Some("ok ✓".as_bytes())],
+        vec![None],
+        vec![Some(b"\xC3")],
+        vec![Some(b"\xA9")],
+    ];
+    let err = decode_text_rows(&t, &rows, 0).unwrap_err();
+    match &err {
+        ConnectorError::Data { column, detail, .. } => {
+            assert_eq!(column, "s");
+            assert!(
+                detail.contains("row 3"),
+                "the first bad row is named: {detail}"
+            );
+            assert!(detail.contains("UTF-8"), "{detail}");
+        }
+        other => panic!("expected Data, got {other}"),
+    }
+
+    let good: Vec<Vec<Option<&[u8]>>> = vec![
+        vec![Some("ok ✓".as_bytes())],
+        vec![None],
+        vec![Some(b"")],
+        vec![Some("é".as_bytes())],
+    ];
+    let batch = decode_text_rows(&t, &good, 0).unwrap();
+    let s = batch.column(0).as_string::<i32>();
+    assert_eq!(s.value(0), "ok ✓");
+    assert!(arrow_array::Array::is_null(s, 1));
+    assert_eq!((s.value(2), s.value(3)), ("", "é"));
+}

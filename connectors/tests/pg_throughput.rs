@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use ferry_connectors::postgres::{PgSource, PgTarget};
-use ferry_connectors::{Endpoint, ReadOptions, Source, Target};
+use ferry_connectors::{Endpoint, ReadOptions, Source};
 use ferry_fixtures::PgDb;
 use std::time::Instant;
 

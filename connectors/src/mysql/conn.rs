@@ -7,14 +7,14 @@ use crate::{Endpoint, Result};
 use mysql_async::prelude::Queryable;
 use mysql_async::{OptsBuilder, Pool, PoolConstraints, PoolOpts};
 
-/// Session settings run on every pooled connection:
+/// Session settings run on every pooled connection (and by the direct reader, `wire`):
 /// - `time_zone='+00:00'`: TIMESTAMP values are read and written as UTC instants
 ///   (the value convention for `Timestamp{tz}`);
 /// - strict `sql_mode` so a bad value is an error, not a silent truncation, and
 ///   `NO_AUTO_VALUE_ON_ZERO` so a copied AUTO_INCREMENT value 0 stays 0;
 ///   no `NO_BACKSLASH_ESCAPES`, because the INSERT fallback escapes with `\`;
 /// - `NAMES utf8mb4`: text arrives and leaves as UTF-8 whatever the column charset.
-const SESSION_SETUP: &str = "SET time_zone='+00:00', \
+pub(crate) const SESSION_SETUP: &str = "SET time_zone='+00:00', \
      sql_mode='STRICT_ALL_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION,NO_AUTO_VALUE_ON_ZERO', \
      NAMES utf8mb4";
 

@@ -10,14 +10,14 @@ use super::error::{data_error, DIALECT};
 use super::timefmt::{parse_date, parse_datetime, parse_duration};
 use crate::{ConnectorError, Result};
 use arrow_array::builder::{
-    BinaryBuilder, BooleanBuilder, FixedSizeBinaryBuilder, PrimitiveBuilder, StringBuilder,
+    BinaryBuilder, BooleanBuilder, FixedSizeBinaryBuilder, PrimitiveBuilder,
 };
 use arrow_array::types::{
     ArrowPrimitiveType, Date32Type, DurationMicrosecondType, Float32Type, Float64Type, Int16Type,
     Int32Type, Int64Type, Int8Type, TimestampMicrosecondType, UInt16Type, UInt32Type, UInt64Type,
     UInt8Type,
 };
-use arrow_array::{ArrayRef, RecordBatch};
+use arrow_array::{ArrayRef, RecordBatch, StringArray};
 use arrow_schema::{DataType, SchemaRef};
 use ferry_schema::{LogicalType, Table};
 use std::sync::Arc;
@@ -162,6 +162,16 @@ impl TableDecoder {
         })
     }
 
+    /// How many columns each row holds.
+    pub(crate) fn column_count(&self) -> usize {
+        self.decoders.len()
+    }
+
+    /// The table's name, for messages.
+    pub(crate) fn table_name(&self) -> &str {
+        &self.table
+    }
+
     /// Decodes a batch of rows column by column. `first_row` is the 0-based
     /// position of `rows[0]` in the table, for error messages.
     pub(crate) fn decode<R: TextRow>(&self, rows: &[R], first_row: u64) -> Result<RecordBatch> {
@@ -272,16 +282,31 @@ fn decode_column<R: TextRow>(
                 .iter()
                 .map(|row| row.cell(i).map_or(0, <[u8]>::len))
                 .sum();
-            let mut b = StringBuilder::with_capacity(rows.len(), bytes);
-            for (r, row) in rows.iter().enumerate() {
+            // Gathered as bytes and validated as UTF-8 once per column: one
+            // pass over the values buffer (plus a char-boundary check per
+            // offset) instead of a `from_utf8` call per short cell, which was
+            // a tenth of the reader's time on lineitem.
+            let mut b = BinaryBuilder::with_capacity(rows.len(), bytes);
+            for row in rows {
                 match row.cell(i) {
                     None => b.append_null(),
-                    Some(raw) => b.append_value(
-                        std::str::from_utf8(raw).map_err(|_| ctx.bad(r, "UTF-8 text", raw))?,
-                    ),
+                    Some(raw) => b.append_value(raw),
                 }
             }
-            Arc::new(b.finish())
+            match StringArray::try_from_binary(b.finish()) {
+                Ok(text) => Arc::new(text),
+                // Only on bad data: find the first offending row to name it.
+                Err(_) => {
+                    for (r, row) in rows.iter().enumerate() {
+                        if let Some(raw) = row.cell(i) {
+                            if std::str::from_utf8(raw).is_err() {
+                                return Err(ctx.bad(r, "UTF-8 text", raw));
+                            }
+                        }
+                    }
+                    return Err(ctx.bad(0, "UTF-8 text", b""));
+                }
+            }
         }
         ColumnDecoder::Binary => {
             let bytes = rows

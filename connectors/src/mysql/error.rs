@@ -20,26 +20,7 @@ const ER_BAD_DB: u16 = 1049;
 /// Maps an error raised while opening a connection to `endpoint`.
 pub(crate) fn connect_error(endpoint: &Endpoint, err: DriverError) -> ConnectorError {
     match err {
-        DriverError::Server(e) if e.code == ER_ACCESS_DENIED => ConnectorError::Auth {
-            dialect: DIALECT,
-            endpoint: endpoint.location(),
-            user: endpoint.user.clone(),
-            password_env: Endpoint::password_env(endpoint.dialect),
-            // The server's message names the user and host, never the password.
-            detail: e.message,
-        },
-        DriverError::Server(e) if e.code == ER_BAD_DB => ConnectorError::NotFound {
-            what: "database",
-            name: endpoint.database.clone(),
-            endpoint: endpoint.location(),
-            hint: "; list the databases with SHOW DATABASES".to_string(),
-        },
-        DriverError::Server(e) => ConnectorError::Server {
-            dialect: DIALECT,
-            context: format!("connecting to {endpoint}"),
-            detail: e.message,
-            code: Some(e.code.to_string()),
-        },
+        DriverError::Server(e) => connect_refusal(endpoint, e.code, e.message),
         DriverError::Io(IoError::Io(e)) => ConnectorError::Unreachable {
             dialect: DIALECT,
             endpoint: endpoint.location(),
@@ -55,17 +36,55 @@ pub(crate) fn connect_error(endpoint: &Endpoint, err: DriverError) -> ConnectorE
     }
 }
 
+/// Maps a server error packet (`code`, `message`) received while a connection
+/// to `endpoint` was being opened; shared by the pool and the direct reader
+/// (`wire`), so both report a wrong password or database the same way.
+pub(crate) fn connect_refusal(endpoint: &Endpoint, code: u16, message: String) -> ConnectorError {
+    match code {
+        ER_ACCESS_DENIED => ConnectorError::Auth {
+            dialect: DIALECT,
+            endpoint: endpoint.location(),
+            user: endpoint.user.clone(),
+            password_env: Endpoint::password_env(endpoint.dialect),
+            // The server's message names the user and host, never the password.
+            detail: message,
+        },
+        ER_BAD_DB => ConnectorError::NotFound {
+            what: "database",
+            name: endpoint.database.clone(),
+            endpoint: endpoint.location(),
+            hint: "; list the databases with SHOW DATABASES".to_string(),
+        },
+        _ => ConnectorError::Server {
+            dialect: DIALECT,
+            context: format!("connecting to {endpoint}"),
+            detail: message,
+            code: Some(code.to_string()),
+        },
+    }
+}
+
 /// Maps an error raised while `context` (which names the object) was running.
 pub(crate) fn server_error(context: impl Into<String>, err: DriverError) -> ConnectorError {
     let (detail, code) = match err {
-        DriverError::Server(e) => (e.message, Some(e.code.to_string())),
+        DriverError::Server(e) => (e.message, Some(e.code)),
         other => (other.to_string(), None),
     };
+    statement_error(context, detail, code)
+}
+
+/// An error of a statement run while `context`, with the server's error code
+/// when the server sent one (none for a lost connection or a protocol error).
+pub(crate) fn statement_error(
+    context: impl Into<String>,
+    detail: String,
+    code: Option<u16>,
+) -> ConnectorError {
     ConnectorError::Server {
         dialect: DIALECT,
         context: context.into(),
         detail,
-        code,
+        code: code.map(|c| c.to_string()),
     }
 }
 

@@ -7,8 +7,9 @@
 //!
 //! `conn` builds pools and session settings, `dialect` parses type and default
 //! spellings, `catalog` reads `information_schema`, `read`/`decode` stream tables
-//! out, `write`/`encode` load them in, `timefmt` converts date/time text, `literal` spells escaped values, `error`
-//! maps driver errors.
+//! out (`wire`: the direct protocol reader used for that, falling back to the
+//! driver), `write`/`encode` load them in, `timefmt` converts date/time text,
+//! `literal` spells escaped values, `error` maps driver errors.
 
 mod catalog;
 mod conn;
@@ -18,10 +19,13 @@ mod encode;
 mod error;
 mod literal;
 mod read;
+mod sample;
 mod timefmt;
+mod wire;
 mod write;
 
 pub use decode::decode_text_rows;
 pub use encode::encode_load_data;
-pub use read::MySqlSource;
+pub use read::{MySqlSource, DRIVER_READER_ENV};
+pub use wire::decode_row_packets;
 pub use write::MySqlTarget;

@@ -1,30 +1,50 @@
 //! [`MySqlSource`]: catalog introspection and streaming a table as Arrow batches.
 //!
 //! A table is read with one text-protocol `SELECT` inside a consistent-snapshot,
-//! read-only transaction; `query_iter` streams rows off the socket without
-//! buffering the result. Rows are gathered into a batch (`batch_rows`, or fewer
-//! once `batch_bytes` of cell data accumulated), then decoded column by column.
+//! read-only transaction, streamed off the socket without buffering the result.
+//! Rows are gathered into a batch (`batch_rows`, or fewer once `batch_bytes` of
+//! cell data accumulated), then decoded column by column.
 //!
-//! mysql_async hands each row over as an owned `Row` (a `Vec<Value>` holding one
-//! `Vec<u8>` per cell): that allocation is the driver's and unavoidable with its
-//! API; decoding adds none per value.
+//! Two readers do this and produce the same batches. By default the direct
+//! protocol reader (`wire`) on its own connection, which allocates nothing per
+//! row. When it cannot talk to the server (TLS required, an authentication
+//! plugin it lacks), and when `FERRY_MYSQL_DRIVER_READER=1` asks for it, a
+//! pooled mysql_async connection and `query_iter`: mysql_async hands each row
+//! over as an owned `Row` (a `Vec<Value>` holding one `Vec<u8>` per cell), an
+//! allocation that is the driver's and unavoidable with its API.
 
 use super::catalog;
 use super::conn::{open_pool, Flavor};
 use super::decode::{TableDecoder, TextRow};
 use super::error::server_error;
-use crate::{BatchSender, Endpoint, ReadOptions, Result, Source};
+use super::sample;
+use super::wire::{self, Scan};
+use crate::{
+    BatchSender, ConnectorError, Endpoint, KeyTuple, ReadOptions, Result, RowAddressing, Source,
+};
 use async_trait::async_trait;
 use ferry_schema::ident::{quote, quote_qualified};
 use ferry_schema::{Dialect, LogicalType, Schema, Table};
 use mysql_async::prelude::Queryable;
 use mysql_async::{Pool, Row};
+use std::sync::OnceLock;
+
+/// Environment variable that makes every table read go through mysql_async
+/// (`1`): for comparing the two readers, e.g. in benchmarks.
+pub const DRIVER_READER_ENV: &str = "FERRY_MYSQL_DRIVER_READER";
 
 /// A MySQL or MariaDB database read by ferry.
 pub struct MySqlSource {
     pool: Pool,
+    /// Kept for the direct reader's own connections (password included; never printed).
+    endpoint: Endpoint,
     database: String,
     flavor: Flavor,
+    /// Read every table through mysql_async.
+    driver_reader: bool,
+    /// Why the direct reader could not connect, once it failed to: later
+    /// tables go straight to mysql_async.
+    wire_refusal: OnceLock<String>,
 }
 
 impl MySqlSource {
@@ -33,9 +53,25 @@ impl MySqlSource {
         let (pool, flavor) = open_pool(endpoint, 8).await?;
         Ok(MySqlSource {
             pool,
+            endpoint: endpoint.clone(),
             database: endpoint.database.clone(),
             flavor,
+            driver_reader: std::env::var_os(DRIVER_READER_ENV).is_some_and(|v| v == "1"),
+            wire_refusal: OnceLock::new(),
         })
+    }
+
+    /// Chooses the reader: `true` reads tables through mysql_async rather than
+    /// the direct protocol reader (the default unless [`DRIVER_READER_ENV`] is `1`).
+    pub fn with_driver_reader(mut self, driver: bool) -> Self {
+        self.driver_reader = driver;
+        self
+    }
+
+    /// Why the direct protocol reader is not used for this server (the reason
+    /// it gave when it could not connect); `None` while it is.
+    pub fn wire_refusal(&self) -> Option<&str> {
+        self.wire_refusal.get().map(String::as_str)
     }
 
     async fn conn(&self, context: &str) -> Result<mysql_async::Conn> {
@@ -130,53 +166,28 @@ impl Source for MySqlSource {
         out: BatchSender,
     ) -> Result<u64> {
         let decoder = TableDecoder::new(table)?;
-        let context = format!("reading table {}", table.name);
-        let mut conn = self.conn(&context).await?;
-        conn.query_drop("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
-            .await
-            .map_err(|e| server_error(&context, e))?;
-        let batch_rows = options.batch_rows.max(1);
-        let mut total: u64 = 0;
-        {
-            let mut result = conn
-                .query_iter(select_sql(&self.database, table, &options))
-                .await
-                .map_err(|e| server_error(&context, e))?;
-            let mut rows: Vec<Row> = Vec::with_capacity(batch_rows);
-            let mut bytes = 0usize;
-            let mut open = true;
-            while let Some(row) = result.next().await.map_err(|e| server_error(&context, e))? {
-                bytes += (0..row.len())
-                    .map(|i| row.cell(i).map_or(0, <[u8]>::len))
-                    .sum::<usize>();
-                rows.push(row);
-                if rows.len() >= batch_rows || bytes >= options.batch_bytes {
-                    bytes = 0;
-                    if !send(&decoder, &mut rows, &mut total, &out).await? {
-                        // The receiver is gone (another stage stopped): stop quietly.
-                        open = false;
-                        break;
-                    }
+        let sql = select_sql(&self.database, table, &options);
+        if !self.driver_reader && self.wire_refusal.get().is_none() {
+            match wire::read_table(&self.endpoint, &decoder, &sql, &options, &out, true).await? {
+                Scan::Done(rows) => return Ok(rows),
+                Scan::Unsupported(why) => {
+                    let _ = self.wire_refusal.set(why);
                 }
             }
-            if open && !rows.is_empty() {
-                send(&decoder, &mut rows, &mut total, &out).await?;
-            }
         }
-        // Also after a quiet stop: the driver drains the rest of the result
-        // first, and ending the snapshot here releases its metadata locks before
-        // the connection goes back to the pool (an idle pooled connection holding
-        // them blocks DDL on the table, e.g. a DROP DATABASE, until it is reused).
-        conn.query_drop("COMMIT")
-            .await
-            .map_err(|e| server_error(&context, e))?;
-        Ok(total)
+        self.read_with_driver(&decoder, &sql, &options, &out).await
     }
 
     async fn count_rows(&self, table: &str) -> Result<u64> {
         let context = format!("counting the rows of {table}");
         let mut conn = self.conn(&context).await?;
         count(&mut conn, &self.database, table, &context).await
+    }
+
+    async fn estimate_rows(&self, table: &str) -> Result<u64> {
+        let context = format!("estimating the rows of {table}");
+        let mut conn = self.conn(&context).await?;
+        super::sample::estimate_rows(&mut conn, &self.database, table, &context).await
     }
 
     async fn key_bounds(&self, table: &Table, column: &str) -> Result<Option<(i64, i64)>> {
@@ -195,6 +206,98 @@ impl Source for MySqlSource {
             .map_err(|e| server_error(&context, e))?;
         Ok(row.and_then(|(min, max)| min.zip(max)))
     }
+
+    async fn key_cut_points(
+        &self,
+        table: &Table,
+        columns: &[String],
+        rows: u64,
+        parts: usize,
+    ) -> Result<Vec<KeyTuple>> {
+        let mut conn = self.conn("choosing cut points").await?;
+        sample::key_cut_points(&mut conn, &self.database, table, columns, rows, parts).await
+    }
+
+    async fn row_addressing(&self, _table: &Table) -> Result<RowAddressing> {
+        Ok(sample::row_addressing())
+    }
+}
+
+impl MySqlSource {
+    /// Reads one table through a pooled mysql_async connection.
+    async fn read_with_driver(
+        &self,
+        decoder: &TableDecoder,
+        sql: &str,
+        options: &ReadOptions,
+        out: &BatchSender,
+    ) -> Result<u64> {
+        let context = format!("reading table {}", decoder.table_name());
+        let mut conn = self.conn(&context).await?;
+        conn.query_drop("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
+            .await
+            .map_err(|e| server_error(&context, e))?;
+        let streamed = stream_with_driver(&mut conn, decoder, sql, options, out, &context).await;
+        if streamed.is_err() {
+            // Leave no snapshot open on a pooled connection: its metadata locks
+            // would block DDL on the table (a DROP DATABASE, say) until the
+            // pool's background reset runs, and that needs this runtime free.
+            // After a server error the result is over and ROLLBACK ends it;
+            // after anything else rows may still be pending, so the session is
+            // closed instead and the server rolls back.
+            if matches!(streamed, Err(ConnectorError::Server { .. }))
+                && conn.query_drop("ROLLBACK").await.is_ok()
+            {
+                return streamed;
+            }
+            let _ = conn.disconnect().await;
+            return streamed;
+        }
+        // Also after a quiet stop: the driver drains the rest of the result
+        // first, and ending the snapshot here releases its metadata locks before
+        // the connection goes back to the pool (an idle pooled connection holding
+        // them blocks DDL on the table, e.g. a DROP DATABASE, until it is reused).
+        conn.query_drop("COMMIT")
+            .await
+            .map_err(|e| server_error(&context, e))?;
+        streamed
+    }
+}
+
+/// The rows of `sql` read through the driver and sent as batches; the rows sent.
+async fn stream_with_driver(
+    conn: &mut mysql_async::Conn,
+    decoder: &TableDecoder,
+    sql: &str,
+    options: &ReadOptions,
+    out: &BatchSender,
+    context: &str,
+) -> Result<u64> {
+    let batch_rows = options.batch_rows.max(1);
+    let mut total: u64 = 0;
+    let mut result = conn
+        .query_iter(sql)
+        .await
+        .map_err(|e| server_error(context, e))?;
+    let mut rows: Vec<Row> = Vec::with_capacity(batch_rows);
+    let mut bytes = 0usize;
+    while let Some(row) = result.next().await.map_err(|e| server_error(context, e))? {
+        bytes += (0..row.len())
+            .map(|i| row.cell(i).map_or(0, <[u8]>::len))
+            .sum::<usize>();
+        rows.push(row);
+        if rows.len() >= batch_rows || bytes >= options.batch_bytes {
+            bytes = 0;
+            if !send(decoder, &mut rows, &mut total, out).await? {
+                // The receiver is gone (another stage stopped): stop quietly.
+                return Ok(total);
+            }
+        }
+    }
+    if !rows.is_empty() {
+        send(decoder, &mut rows, &mut total, out).await?;
+    }
+    Ok(total)
 }
 
 /// Decodes the gathered rows into one batch and sends it; `false` when the receiver is gone.

@@ -14,7 +14,9 @@ mod decode;
 mod encode;
 mod error;
 mod read;
+mod sample;
+mod snapshot;
 mod write;
 
-pub use read::PgSource;
+pub use read::{decode_copy_stream, PgSource};
 pub use write::{encode_copy_batch, PgTarget};

@@ -11,7 +11,11 @@ use super::catalog;
 use super::conn::{self, Pool};
 use super::decode::{self, Cells, Decoder};
 use super::error::{self as pgerr, DIALECT};
-use crate::{BatchSender, ConnectorError, Endpoint, ReadOptions, Result, Source};
+use super::{sample, snapshot};
+use crate::{
+    BatchSender, ConnectorError, Endpoint, KeyTuple, ReadOptions, Result, RowAddressing,
+    SnapshotGuard, Source,
+};
 use arrow_array::{RecordBatch, RecordBatchOptions};
 use async_trait::async_trait;
 use ferry_schema::{ident, Dialect, LogicalType, Schema, Table};
@@ -98,6 +102,13 @@ impl Source for PgSource {
             .start()
             .await
             .map_err(|e| pgerr::server(ctx(), &e))?;
+        if let Some(id) = &options.snapshot {
+            // Must be the transaction's first statement; the exporting
+            // session (held by the engine's guard) keeps the snapshot alive.
+            tx.batch_execute(&snapshot::import_sql(id))
+                .await
+                .map_err(|e| pgerr::server(ctx(), &e))?;
+        }
         let stream = tx
             .copy_out(sql.as_str())
             .await
@@ -121,6 +132,25 @@ impl Source for PgSource {
         count_rows(&client, &self.qualified(table), table).await
     }
 
+    async fn estimate_rows(&self, table: &str) -> Result<u64> {
+        let client = self.pool.get().await?;
+        let qualified = self.qualified(table);
+        // reltuples is -1 (PostgreSQL 14+) or 0 before the first VACUUM/ANALYZE:
+        // then only the exact count says anything.
+        let row = client
+            .query_one(
+                "SELECT reltuples::bigint FROM pg_class WHERE oid = $1::text::regclass",
+                &[&qualified],
+            )
+            .await
+            .map_err(|e| pgerr::server(format!("estimating the rows of {table}"), &e))?;
+        let estimate: i64 = row.get(0);
+        match u64::try_from(estimate) {
+            Ok(rows) if rows > 0 => Ok(rows),
+            _ => count_rows(&client, &qualified, table).await,
+        }
+    }
+
     async fn key_bounds(&self, table: &Table, column: &str) -> Result<Option<(i64, i64)>> {
         let column = ident::quote(Dialect::Postgres, column);
         // Cast so every integer width (and an unsigned one stored wider) reads as int8.
@@ -137,6 +167,27 @@ impl Source for PgSource {
         let min: Option<i64> = row.get(0);
         let max: Option<i64> = row.get(1);
         Ok(min.zip(max))
+    }
+
+    async fn key_cut_points(
+        &self,
+        table: &Table,
+        columns: &[String],
+        rows: u64,
+        parts: usize,
+    ) -> Result<Vec<KeyTuple>> {
+        let client = self.pool.get().await?;
+        let qualified = self.qualified(&table.name);
+        sample::key_cut_points(&client, &qualified, table, columns, rows, parts).await
+    }
+
+    async fn row_addressing(&self, table: &Table) -> Result<RowAddressing> {
+        let client = self.pool.get().await?;
+        sample::row_addressing(&client, &self.qualified(&table.name)).await
+    }
+
+    async fn begin_snapshot(&self) -> Result<Option<SnapshotGuard>> {
+        snapshot::export(self.pool.endpoint()).await.map(Some)
     }
 }
 
@@ -168,7 +219,13 @@ fn order_by(table: &Table) -> Option<String> {
                 }
                 _ => quoted,
             };
-            format!("{term} NULLS FIRST")
+            // NULLS FIRST only where a NULL can occur: on a NOT NULL column it
+            // changes nothing but stops PostgreSQL from walking the key's
+            // (NULLS LAST) btree, so a 6M-row table was sorted instead.
+            match table.column(name) {
+                Some(c) if !c.nullable => term,
+                _ => format!("{term} NULLS FIRST"),
+            }
         })
         .collect();
     Some(terms.join(", "))
@@ -191,6 +248,56 @@ pub(crate) async fn count_rows(
         detail: format!("count(*) returned {n}"),
         code: None,
     })
+}
+
+/// Decodes the rows the parser holds into one batch, column by column.
+fn build_batch(
+    parser: &CopyParser,
+    decoders: &[Decoder],
+    table: &Table,
+    schema: &arrow_schema::SchemaRef,
+    first_row: u64,
+) -> Result<RecordBatch> {
+    let arrays = decoders
+        .iter()
+        .enumerate()
+        .map(|(c, d)| decode::column(d, &parser.buf, parser.column(c), &table.name, first_row))
+        .collect::<Result<Vec<_>>>()?;
+    RecordBatch::try_new_with_options(
+        schema.clone(),
+        arrays,
+        &RecordBatchOptions::new().with_row_count(Some(parser.rows)),
+    )
+    .map_err(|e| pgerr::data(&table.name, "(batch)", e.to_string()))
+}
+
+/// Decodes a whole binary COPY stream of `table` (signature, header, rows,
+/// trailer) into one batch: the reader's hot path without a server, for the
+/// benchmarks (`benches/benches/pg_codec.rs`).
+pub fn decode_copy_stream(table: &Table, stream: &[u8]) -> Result<RecordBatch> {
+    let decoders = table
+        .copied_columns()
+        .map(|c| Decoder::for_column(&table.name, c))
+        .collect::<Result<Vec<_>>>()?;
+    let mut parser = CopyParser::new(decoders.len());
+    parser.buf.extend_from_slice(stream);
+    loop {
+        match parser
+            .step()
+            .map_err(|d| pgerr::data(&table.name, "(row)", d))?
+        {
+            Step::Row => {}
+            Step::End => break,
+            Step::More => {
+                return Err(pgerr::data(
+                    &table.name,
+                    "(row)",
+                    "the COPY stream ended without its trailer",
+                ))
+            }
+        }
+    }
+    build_batch(&parser, &decoders, table, &table.arrow_schema(), 0)
 }
 
 /// How far [`pump`] got.
@@ -230,19 +337,7 @@ async fn pump(
             let full = parser.rows >= batch_rows || parser.pos >= options.batch_bytes;
             if parser.rows > 0 && (full || ended) {
                 let rows = parser.rows;
-                let arrays = decoders
-                    .iter()
-                    .enumerate()
-                    .map(|(c, d)| {
-                        decode::column(d, &parser.buf, parser.column(c), &table.name, total)
-                    })
-                    .collect::<Result<Vec<_>>>()?;
-                let batch = RecordBatch::try_new_with_options(
-                    schema.clone(),
-                    arrays,
-                    &RecordBatchOptions::new().with_row_count(Some(rows)),
-                )
-                .map_err(|e| pgerr::data(&table.name, "(batch)", e.to_string()))?;
+                let batch = build_batch(&parser, decoders, table, &schema, total)?;
                 parser.compact();
                 total += u64::try_from(rows).unwrap_or(u64::MAX);
                 if out.send(batch).await.is_err() {
@@ -393,5 +488,34 @@ impl CopyParser {
         self.need = 0;
         self.fields.clear();
         self.rows = 0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::order_by;
+    use ferry_schema::{Column, LogicalType, PrimaryKey, Table};
+
+    #[test]
+    fn key_order_follows_the_btree_on_not_null_columns() {
+        let mut id = Column::new(
+            "id",
+            LogicalType::Int {
+                bits: 64,
+                unsigned: false,
+            },
+        );
+        id.nullable = false;
+        let mut name = Column::new("name", LogicalType::Text { max_bytes: None });
+        name.nullable = false;
+        let mut table = Table::new("t", vec![id, name]);
+        table.primary_key = Some(PrimaryKey {
+            name: None,
+            columns: vec!["id".into(), "name".into()],
+        });
+        assert_eq!(
+            order_by(&table).as_deref(),
+            Some("\"id\", \"name\" COLLATE \"C\"")
+        );
     }
 }

@@ -126,7 +126,7 @@ impl Target for PgTarget {
         if statements.is_empty() {
             return Ok(());
         }
-        let context = format!("creating the indexes of {table}");
+        let context = format!("building the keys and indexes of {table}");
         let mut client = self.pool.get().await?;
         let tx = client
             .transaction()

@@ -14,6 +14,7 @@ mod ddl_text;
 mod error;
 mod order;
 mod read;
+mod sample;
 mod source;
 mod target;
 mod types;

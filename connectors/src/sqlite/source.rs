@@ -4,8 +4,8 @@
 
 use super::connect::{open_read_only, path_of};
 use super::error::join;
-use super::{catalog, count, key_bounds, read};
-use crate::{BatchSender, Endpoint, ReadOptions, Result, Source};
+use super::{catalog, count, key_bounds, read, sample};
+use crate::{BatchSender, Endpoint, KeyTuple, ReadOptions, Result, RowAddressing, Source};
 use async_trait::async_trait;
 use ferry_schema::{Dialect, Schema, Table};
 
@@ -80,5 +80,28 @@ impl Source for SqliteSource {
             move |conn| key_bounds(conn, &table, &column),
         )
         .await
+    }
+
+    async fn key_cut_points(
+        &self,
+        table: &Table,
+        columns: &[String],
+        rows: u64,
+        parts: usize,
+    ) -> Result<Vec<KeyTuple>> {
+        let (table, columns) = (table.name.clone(), columns.to_vec());
+        self.run(
+            format!("choosing the cut points of {table:?}"),
+            move |conn| sample::key_cut_points(conn, &table, &columns, rows, parts),
+        )
+        .await
+    }
+
+    async fn row_addressing(&self, _table: &Table) -> Result<RowAddressing> {
+        // A rowid of a table without an INTEGER PRIMARY KEY may change on
+        // VACUUM, and ferry does not range over it.
+        Ok(RowAddressing::Unavailable(
+            "ferry does not cut SQLite tables by rowid".into(),
+        ))
     }
 }

@@ -1,0 +1,139 @@
+//! One table read over the direct protocol: connect, the pool's session setup,
+//! a consistent-snapshot read-only transaction, the `SELECT`, rows gathered
+//! into batches and decoded, then COMMIT.
+//!
+//! Errors are mapped here, where the endpoint and table are known: while
+//! connecting as the pool would map them (wrong password → `Auth`, unknown
+//! database → `NotFound`); after that as `Server` errors naming the table.
+
+use super::handshake::{connect, Session};
+use super::resultset::{Head, RowBatch};
+use super::WireError;
+use crate::mysql::conn::SESSION_SETUP;
+use crate::mysql::decode::TableDecoder;
+use crate::mysql::error::{connect_refusal, statement_error, DIALECT};
+use crate::{BatchSender, ConnectorError, Endpoint, ReadOptions, Result};
+
+/// How a direct read ended.
+#[derive(Debug)]
+pub(crate) enum Scan {
+    /// Every row was sent (or the receiver went away); the row count sent.
+    Done(u64),
+    /// The server needs something this reader does not speak (why, in words);
+    /// nothing was read, the caller reads through the driver instead.
+    Unsupported(String),
+}
+
+/// Streams the rows of `sql` (a `SELECT` of the decoder's columns) as batches
+/// to `out`. `allow_deprecate_eof` is false only in tests.
+pub(crate) async fn read_table(
+    endpoint: &Endpoint,
+    decoder: &TableDecoder,
+    sql: &str,
+    options: &ReadOptions,
+    out: &BatchSender,
+    allow_deprecate_eof: bool,
+) -> Result<Scan> {
+    let mut session = match connect(endpoint, allow_deprecate_eof).await {
+        Ok(session) => session,
+        Err(WireError::Unsupported(why)) => return Ok(Scan::Unsupported(why)),
+        // A greeting or reply this reader cannot parse: the driver may know better.
+        Err(WireError::Malformed(what)) => return Ok(Scan::Unsupported(what.to_string())),
+        Err(WireError::Server { code, message }) => {
+            return Err(connect_refusal(endpoint, code, message))
+        }
+        Err(WireError::Io(e)) => {
+            return Err(ConnectorError::Unreachable {
+                dialect: DIALECT,
+                endpoint: endpoint.location(),
+                detail: e.to_string(),
+            })
+        }
+    };
+    let context = format!("reading table {}", decoder.table_name());
+    let failed = |e: WireError| match e {
+        WireError::Server { code, message } => statement_error(&context, message, Some(code)),
+        other => statement_error(&context, other.to_string(), None),
+    };
+    stream(&mut session, decoder, sql, options, out)
+        .await
+        .map_err(|e| match e {
+            Stop::Wire(e) => failed(e),
+            Stop::Decode(e) => e,
+        })
+}
+
+/// Why the stream stopped early.
+enum Stop {
+    Wire(WireError),
+    Decode(ConnectorError),
+}
+
+impl From<WireError> for Stop {
+    fn from(e: WireError) -> Self {
+        Stop::Wire(e)
+    }
+}
+
+async fn stream(
+    session: &mut Session,
+    decoder: &TableDecoder,
+    sql: &str,
+    options: &ReadOptions,
+    out: &BatchSender,
+) -> Result<Scan, Stop> {
+    session.execute(SESSION_SETUP).await?;
+    session
+        .execute("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
+        .await?;
+    session.send_query(sql).await?;
+    let columns = match session.read_head().await? {
+        Head::Columns(n) => n,
+        Head::Ok(_) => return Err(WireError::Malformed("a SELECT without a resultset").into()),
+    };
+    if usize::try_from(columns).ok() != Some(decoder.column_count()) {
+        return Err(WireError::Malformed("a resultset with other columns than selected").into());
+    }
+    session.skip_columns(columns).await?;
+
+    let batch_rows = options.batch_rows.max(1);
+    let mut batch = RowBatch::new(decoder.column_count());
+    let mut total: u64 = 0;
+    let status = loop {
+        if let Some(status) = session.read_row(&mut batch).await? {
+            break status;
+        }
+        let full = batch.rows() >= batch_rows || batch.cell_bytes() >= options.batch_bytes;
+        if full && !send(decoder, &mut batch, &mut total, out, options).await? {
+            // The receiver is gone (another stage stopped): stop quietly.
+            // Dropping the session closes the socket; the server aborts the
+            // SELECT, rolls the snapshot back and releases its metadata locks.
+            // No pooled connection is left holding them, unlike the driver
+            // path, which must drain and COMMIT.
+            return Ok(Scan::Done(total));
+        }
+    };
+    session.finish_results(status).await?;
+    if batch.rows() > 0 {
+        send(decoder, &mut batch, &mut total, out, options).await?;
+    }
+    // Ends the snapshot; the session is dropped (closed) right after.
+    session.execute("COMMIT").await?;
+    Ok(Scan::Done(total))
+}
+
+/// Decodes the gathered rows into one batch and sends it; `false` when the receiver is gone.
+async fn send(
+    decoder: &TableDecoder,
+    batch: &mut RowBatch,
+    total: &mut u64,
+    out: &BatchSender,
+    options: &ReadOptions,
+) -> Result<bool, Stop> {
+    let decoded = decoder
+        .decode(&batch.views(), *total)
+        .map_err(Stop::Decode)?;
+    *total += u64::try_from(batch.rows()).unwrap_or(u64::MAX);
+    batch.clear(options.batch_bytes);
+    Ok(out.send(decoded).await.is_ok())
+}
