@@ -10,15 +10,17 @@
 //! target is left as it was found.
 
 use crate::copy::{copy_table, CopyOutcome};
-use crate::parts::{plan_parts, split_key, MAX_PARTS};
+use crate::parts::{
+    block_ranges, even_ranges, parts_wanted, ranges_between, split_method, SplitMethod, MAX_PARTS,
+};
 use crate::plan::{build_plan, Plan, PlanSettings, TablePlan};
 use crate::progress::Progress;
 use crate::report::{ForeignKeyReport, Report, TableReport};
 use crate::verify_run::{verify_plan, VerifyLevel};
 use crate::{EngineError, Result};
 use ferry_connectors::{
-    open_source, open_target, Endpoint, ErrorKind, KeyRange, LoadMethod, ReadOptions, Source,
-    Target,
+    open_source, open_target, Endpoint, ErrorKind, KeyColumn, KeyRange, LoadMethod, ReadOptions,
+    RowAddressing, SnapshotGuard, Source, Target,
 };
 use ferry_schema as ddl;
 use std::sync::Arc;
@@ -33,8 +35,9 @@ pub struct MigrateOptions {
     pub target: Endpoint,
     /// Tables (or parts of tables) copied at once.
     pub jobs: usize,
-    /// Tables with more rows than this are cut into parts on their integer key,
-    /// copied concurrently; 0 never splits.
+    /// Tables with more rows than this are cut into key-range parts (integer
+    /// keys by min/max, other keys by sampled cut points, PostgreSQL keyless
+    /// tables by `ctid` blocks), copied concurrently; 0 never splits.
     pub split_larger_than: u64,
     /// Batch sizing.
     pub read: ReadOptions,
@@ -127,11 +130,7 @@ pub async fn migrate(options: &MigrateOptions, progress: &Progress) -> Result<Re
         }
     };
 
-    progress.log("building indexes");
-    for t in plan.tables.iter().filter(|t| !t.append) {
-        target.build_indexes(&t.target.name, &t.indexes).await?;
-        report.indexes_created += t.indexes.len();
-    }
+    report.indexes_created += outcomes.iter().map(|o| o.indexes_built).sum::<usize>();
     progress.log("adding foreign keys");
     report.foreign_keys = add_foreign_keys(&*target, &plan).await?;
     for t in plan
@@ -147,8 +146,12 @@ pub async fn migrate(options: &MigrateOptions, progress: &Progress) -> Result<Re
     // The planned entries are replaced by what actually happened.
     report.tables.clear();
     for (t, outcome) in plan.tables.iter().zip(outcomes) {
-        let source_count = source.count_rows(&t.source.name).await?;
-        let target_count = target.count_rows(&t.target.name).await?;
+        // Both servers count at once: the slower one sets the time.
+        let (source_count, target_count) = tokio::join!(
+            source.count_rows(&t.source.name),
+            target.count_rows(&t.target.name)
+        );
+        let (source_count, target_count) = (source_count?, target_count?);
         let mut table = table_report(t, &outcome);
         table.source_count = Some(source_count);
         table.target_count = Some(target_count);
@@ -286,6 +289,64 @@ async fn create_tables(
     Ok(created)
 }
 
+/// After a table's last part is in: makes it logged if it was loaded
+/// unlogged, then builds its deferred keys and its indexes. Returns the number
+/// of indexes built.
+async fn finish_table(target: &dyn Target, t: &TablePlan, progress: &Progress) -> Result<usize> {
+    if t.append {
+        return Ok(0);
+    }
+    // Before the indexes: SET LOGGED rewrites the table and every index on it.
+    if let Some(statement) = &t.set_logged {
+        progress.log(&format!("making {} logged", t.target.name));
+        target
+            .execute(
+                &format!(
+                    "making table {} LOGGED after its unlogged load",
+                    t.target.name
+                ),
+                std::slice::from_ref(statement),
+            )
+            .await?;
+    }
+    // Keys first: foreign keys and later indexes lean on them.
+    let statements: Vec<String> = t.keys.iter().chain(&t.indexes).cloned().collect();
+    if !statements.is_empty() {
+        progress.log(&format!(
+            "building the keys and indexes of {}",
+            t.target.name
+        ));
+        target.build_indexes(&t.target.name, &statements).await?;
+    }
+    Ok(t.indexes.len())
+}
+
+/// Parts of one table still copying, shared by its part tasks: the task that
+/// finishes the last part builds the table's keys and indexes, unless a part
+/// failed.
+struct PartsLeft {
+    remaining: std::sync::atomic::AtomicUsize,
+    failed: std::sync::atomic::AtomicBool,
+}
+
+impl PartsLeft {
+    fn new(parts: usize) -> Self {
+        PartsLeft {
+            remaining: std::sync::atomic::AtomicUsize::new(parts),
+            failed: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+
+    /// Records one part's end; `true` when it was the last and none failed.
+    fn part_done(&self, ok: bool) -> bool {
+        use std::sync::atomic::Ordering;
+        if !ok {
+            self.failed.store(true, Ordering::SeqCst);
+        }
+        self.remaining.fetch_sub(1, Ordering::SeqCst) == 1 && !self.failed.load(Ordering::SeqCst)
+    }
+}
+
 /// Best-effort removal of the tables this run created.
 async fn drop_created(target: &dyn Target, plan: &Plan, created: &[String], progress: &Progress) {
     if created.is_empty() {
@@ -317,18 +378,36 @@ struct TableCopy {
     /// From the first part's start to the last part's end.
     seconds: f64,
     parts: usize,
+    /// Secondary indexes built once the last part was in.
+    indexes_built: usize,
 }
 
-/// The key ranges `t` is copied in: one unbounded range (`None`) unless the
-/// table is large enough and splittable. A large table that cannot be split
-/// gets a warning saying why.
+/// How one table is copied: its key ranges (one unbounded `None` when it is
+/// not split) and the snapshot its parts share, if the source exported one.
+struct TableParts {
+    ranges: Vec<Option<KeyRange>>,
+    snapshot: Option<Arc<SnapshotGuard>>,
+}
+
+impl TableParts {
+    fn whole() -> TableParts {
+        TableParts {
+            ranges: vec![None],
+            snapshot: None,
+        }
+    }
+}
+
+/// The parts `t` is copied in: one unless the table is large enough and its
+/// key (or, without one, the source's row addresses) can be cut. A large
+/// table that cannot be split gets a warning saying why; a split table whose
+/// parts cannot share a snapshot gets one saying what that means.
 async fn plan_table_parts(
     source: &dyn Source,
     t: &TablePlan,
     options: &MigrateOptions,
     warnings: &mut Vec<String>,
-) -> Result<Vec<Option<KeyRange>>> {
-    let whole = vec![None];
+) -> Result<TableParts> {
     // Each part commits on its own: fine for a table this run created empty
     // (dropped on failure), not for rows appended to an existing one. SQLite
     // serializes writers, so parts would only queue.
@@ -336,27 +415,91 @@ async fn plan_table_parts(
         || t.append
         || options.target.dialect == ferry_schema::Dialect::Sqlite
     {
-        return Ok(whole);
+        return Ok(TableParts::whole());
     }
-    let rows = source.count_rows(&t.source.name).await?;
+    // The catalog's estimate spares a COUNT(*) of clearly large tables (it
+    // only sizes the parts, whose ranges cover every key whatever the real
+    // count); near the threshold the exact count decides.
+    let estimate = source.estimate_rows(&t.source.name).await?;
+    let rows = if estimate / 2 > options.split_larger_than {
+        estimate
+    } else {
+        source.count_rows(&t.source.name).await?
+    };
     if rows <= options.split_larger_than {
-        return Ok(whole);
+        return Ok(TableParts::whole());
     }
-    let column = match split_key(&t.source) {
-        Ok(c) => c,
-        Err(reason) => {
-            warnings.push(format!(
-                "table {} ({rows} rows) was copied in one part, not split: {reason}",
-                t.source.name
-            ));
-            return Ok(whole);
+    let name = &t.source.name;
+    let wanted = parts_wanted(rows, options.split_larger_than, MAX_PARTS);
+    let not_split = |warnings: &mut Vec<String>, reason: &str| {
+        warnings.push(format!(
+            "table {name} (about {rows} rows) was copied in one part, not split: {reason}"
+        ));
+        TableParts::whole()
+    };
+    let sampled = |columns: Vec<KeyColumn>| async move {
+        let names: Vec<String> = columns.iter().map(|c| c.name.clone()).collect();
+        let cuts = source
+            .key_cut_points(&t.source, &names, rows, wanted)
+            .await?;
+        Ok::<_, EngineError>(ranges_between(&columns, cuts))
+    };
+    let mut by_address = false;
+    let ranges = match split_method(&t.source) {
+        Err(reason) => return Ok(not_split(warnings, &reason)),
+        Ok(SplitMethod::Integer { column, key }) => {
+            let Some((min, max)) = source.key_bounds(&t.source, &column).await? else {
+                return Ok(TableParts::whole());
+            };
+            let span = i128::from(max) - i128::from(min) + 1;
+            match key {
+                // Fewer leading values than parts: cut the whole key instead.
+                Some(key) if span < i128::try_from(wanted).unwrap_or(i128::MAX) => {
+                    sampled(key).await?
+                }
+                _ => even_ranges(
+                    &column,
+                    min,
+                    max,
+                    rows,
+                    options.split_larger_than,
+                    MAX_PARTS,
+                ),
+            }
         }
+        Ok(SplitMethod::Quantiles { columns }) => sampled(columns).await?,
+        Ok(SplitMethod::RowAddress) => match source.row_addressing(&t.source).await? {
+            RowAddressing::Blocks { column, blocks } => {
+                by_address = true;
+                block_ranges(&column, blocks, wanted)
+            }
+            RowAddressing::Unavailable(reason) => {
+                let reason = format!("it has no primary key or NOT NULL unique key, and {reason}");
+                return Ok(not_split(warnings, &reason));
+            }
+        },
     };
-    let Some((min, max)) = source.key_bounds(&t.source, column).await? else {
-        return Ok(whole);
-    };
-    let ranges = plan_parts(column, min, max, rows, options.split_larger_than, MAX_PARTS);
-    Ok(ranges.into_iter().map(Some).collect())
+    if ranges.len() <= 1 {
+        return Ok(TableParts::whole());
+    }
+    let snapshot = source.begin_snapshot().await?.map(Arc::new);
+    if snapshot.is_none() {
+        if by_address {
+            // A row address is only stable within one snapshot.
+            return Ok(not_split(
+                warnings,
+                "its row-address parts would need one shared snapshot, which the source cannot export",
+            ));
+        }
+        warnings.push(format!(
+            "table {name} was copied in {} parts, each read in its own consistent snapshot but not at one point in time (the source cannot share a snapshot between sessions): quiesce writes to the source during the copy, or check the result with ferry verify",
+            ranges.len()
+        ));
+    }
+    Ok(TableParts {
+        ranges: ranges.into_iter().map(Some).collect(),
+        snapshot,
+    })
 }
 
 /// Copies every table, large ones as several parts; each part is one work unit
@@ -377,25 +520,24 @@ async fn copy_all(
     for (index, t) in plan.tables.iter().enumerate() {
         // Earlier tables are already copying: on a failure here, stop adding
         // units but wait for those before the caller drops the tables.
-        let ranges = match plan_table_parts(&**source, t, options, warnings).await {
-            Ok(r) => r,
-            Err(e) => {
-                first_error = Some(e);
-                break;
-            }
-        };
+        let TableParts { ranges, snapshot } =
+            match plan_table_parts(&**source, t, options, warnings).await {
+                Ok(r) => r,
+                Err(e) => {
+                    first_error = Some(e);
+                    break;
+                }
+            };
         let count = ranges.len();
         copies.push(TableCopy {
             parts: count,
             ..TableCopy::default()
         });
         if count > 1 {
-            progress.log(&format!(
-                "{}: copying in {count} parts on its key",
-                t.source.name
-            ));
+            progress.log(&format!("{}: copying in {count} parts", t.source.name));
         }
         let table = Arc::new(t.clone());
+        let parts_left = Arc::new(PartsLeft::new(count));
         for (part, range) in ranges.into_iter().enumerate() {
             let permit_source = Arc::clone(&semaphore);
             let (source, target) = (Arc::clone(source), Arc::clone(target));
@@ -403,8 +545,12 @@ async fn copy_all(
             let progress = progress.clone();
             let read = ReadOptions {
                 key_range: range,
+                snapshot: snapshot.as_ref().map(|s| s.id().clone()),
                 ..options.read.clone()
             };
+            // Each part holds the snapshot open; the last one to end releases it.
+            let hold = snapshot.clone();
+            let parts_left = Arc::clone(&parts_left);
             let label = if count > 1 {
                 format!("{} [part {}/{count}]", table.target.name, part + 1)
             } else {
@@ -416,8 +562,24 @@ async fn copy_all(
                     let _permit = permit_source.acquire_owned().await;
                     let started = Instant::now();
                     let table_progress = progress.table(&label, None);
-                    let outcome = copy_table(source, target, table, read, table_progress).await;
-                    outcome.map(|o| (o, started, Instant::now()))
+                    let outcome = copy_table(
+                        source,
+                        Arc::clone(&target),
+                        Arc::clone(&table),
+                        read,
+                        table_progress,
+                    )
+                    .await;
+                    drop(hold);
+                    let copied_at = Instant::now();
+                    // The last part builds the table's keys and indexes while
+                    // other tables still copy, under the permit it holds.
+                    let indexes = if parts_left.part_done(outcome.is_ok()) {
+                        finish_table(&*target, &table, &progress).await?
+                    } else {
+                        0
+                    };
+                    outcome.map(|o| (o, indexes, started, copied_at))
                 }),
             ));
         }
@@ -425,9 +587,10 @@ async fn copy_all(
     let mut spans: Vec<Option<(Instant, Instant)>> = vec![None; copies.len()];
     for (index, h) in handles {
         match h.await {
-            Ok(Ok((o, started, ended))) => {
+            Ok(Ok((o, indexes, started, ended))) => {
                 if let Some(copy) = copies.get_mut(index) {
                     add_part(copy, &o);
+                    copy.indexes_built += indexes;
                 }
                 if let Some(span) = spans.get_mut(index) {
                     let (s, e) = span.get_or_insert((started, ended));
@@ -518,4 +681,27 @@ async fn add_foreign_keys(target: &dyn Target, plan: &Plan) -> Result<Vec<Foreig
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PartsLeft;
+
+    #[test]
+    fn only_the_last_part_of_a_clean_table_builds_its_indexes() {
+        let left = PartsLeft::new(3);
+        assert!(!left.part_done(true));
+        assert!(!left.part_done(true));
+        assert!(left.part_done(true));
+
+        let failed = PartsLeft::new(3);
+        assert!(!failed.part_done(false));
+        assert!(!failed.part_done(true));
+        assert!(
+            !failed.part_done(true),
+            "a failed part means no index build"
+        );
+
+        assert!(PartsLeft::new(1).part_done(true));
+    }
 }

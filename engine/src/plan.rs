@@ -20,6 +20,10 @@ pub struct TablePlan {
     pub target: Table,
     /// `CREATE TABLE` for the target.
     pub create: String,
+    /// `ALTER TABLE ... ADD` primary key / unique constraints, built after the
+    /// data is loaded where the dialect prefers that (PostgreSQL); empty when
+    /// `create` holds them.
+    pub keys: Vec<String>,
     /// `CREATE INDEX` statements, built after the data is loaded.
     pub indexes: Vec<String>,
     /// Foreign keys with their `ALTER TABLE ... ADD CONSTRAINT` statement (empty
@@ -31,6 +35,9 @@ pub struct TablePlan {
     pub casts: Vec<Option<DataType>>,
     /// The table already exists on the target and rows are appended to it.
     pub append: bool,
+    /// `ALTER TABLE ... SET LOGGED`, run after the load when the table was
+    /// created `UNLOGGED` (`--unlogged-load` on PostgreSQL).
+    pub set_logged: Option<String>,
 }
 
 /// The whole plan of a migration.
@@ -67,6 +74,9 @@ pub struct PlanSettings {
     pub if_exists: IfExists,
     /// Overrides from the config file.
     pub config: Config,
+    /// Create new tables `UNLOGGED` for the load and `SET LOGGED` before their
+    /// indexes are built (PostgreSQL targets; ignored with a warning elsewhere).
+    pub unlogged_load: bool,
 }
 
 /// Builds the plan. `existing` lists the tables already on the target.
@@ -113,6 +123,17 @@ pub fn build_plan(
     let mut unsupported = Vec::new();
     let mut warnings = Vec::new();
     let mut notes = Vec::new();
+    if settings.unlogged_load {
+        if target_dialect.supports_unlogged_tables() {
+            notes.push(
+                "--unlogged-load: new tables are created UNLOGGED and made LOGGED (rewritten to the WAL once) before their indexes are built; a crash during the load empties them".to_string(),
+            );
+        } else {
+            warnings.push(format!(
+                "--unlogged-load was ignored: {target_dialect} has no unlogged tables"
+            ));
+        }
+    }
     let mut lossy = Vec::new();
     let mut sources = Vec::new();
     let mut targets = Vec::new();
@@ -209,7 +230,17 @@ pub fn build_plan(
 
     let mut tables = Vec::new();
     for (source, target) in sources.into_iter().zip(targets) {
-        let create = ddl::create_table(&target, namespace, target_dialect)?;
+        let append = existing.contains(&target.name) && settings.if_exists == IfExists::Append;
+        let unlogged = settings.unlogged_load && !append;
+        let create = ddl::create_table_for_load(&target, namespace, target_dialect, unlogged)?;
+        let keys = if append {
+            Vec::new()
+        } else {
+            ddl::add_keys(&target, namespace, target_dialect)
+        };
+        let set_logged = unlogged
+            .then(|| ddl::set_logged(&target.name, namespace, target_dialect))
+            .flatten();
         let (indexes, index_warnings) = ddl::create_indexes(&target, namespace, target_dialect);
         warnings.extend(index_warnings);
         let fk_statements = ddl::add_foreign_keys(&target, namespace, target_dialect);
@@ -237,16 +268,17 @@ pub fn build_plan(
                 (from != to).then_some(to)
             })
             .collect();
-        let append = existing.contains(&target.name) && settings.if_exists == IfExists::Append;
         tables.push(TablePlan {
             source,
             target,
             create,
+            keys,
             indexes,
             foreign_keys,
             comments,
             casts,
             append,
+            set_logged,
         });
     }
     let replace = if settings.if_exists == IfExists::Replace {
@@ -282,7 +314,9 @@ impl Plan {
             out.push(t.create.clone());
             out.extend(t.comments.iter().cloned());
         }
+        out.extend(self.tables.iter().filter_map(|t| t.set_logged.clone()));
         for t in self.tables.iter().filter(|t| !t.append) {
+            out.extend(t.keys.iter().cloned());
             out.extend(t.indexes.iter().cloned());
         }
         for t in self.tables.iter().filter(|t| !t.append) {

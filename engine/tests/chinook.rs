@@ -41,6 +41,15 @@ impl Seeded {
     }
 }
 
+/// A copied SQLite file goes with its handle, like the server databases do.
+impl Drop for Seeded {
+    fn drop(&mut self) {
+        if let Seeded::Sqlite(path) = self {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
 async fn seed_mysql(auto: bool) -> Seeded {
     let db = MySqlDb::create("chinook_src").await;
     db.execute(&chinook_mysql_script(auto)).await;

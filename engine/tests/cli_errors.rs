@@ -483,3 +483,28 @@ async fn append_adds_the_rows_and_checks_the_count() {
         .get(0);
     assert_eq!(n, 4);
 }
+
+#[tokio::test]
+async fn a_key_that_cannot_be_built_after_the_load_leaves_no_tables() {
+    // SQLite lets a TEXT primary key hold NULLs; PostgreSQL adds the key after
+    // the load and refuses them. The copied tables must not stay behind key-less.
+    let path = std::env::temp_dir().join(format!("{}.db", ferry_fixtures::unique_name("nullpk")));
+    ferry_fixtures::sqlite_exec(
+        &path,
+        "CREATE TABLE ok (id INTEGER PRIMARY KEY, v TEXT);
+         INSERT INTO ok VALUES (1, 'a');
+         CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER);
+         INSERT INTO t VALUES ('x', 1), (NULL, 2), (NULL, 3);",
+    );
+    let pg = PgDb::create("nullpk_dst").await;
+    let source = format!("sqlite://{}", path.display());
+    let out = ferry(&["migrate", "--source", &source, "--target", &pg.url, "-q"]);
+    let err = stderr(&out);
+    assert_ne!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains('t') && err.to_lowercase().contains("null"),
+        "{err}"
+    );
+    assert_eq!(pg_tables(&pg).await, Vec::<String>::new(), "{err}");
+    let _ = std::fs::remove_file(&path);
+}

@@ -89,11 +89,20 @@ struct MigrateArgs {
     /// Verification after the copy: none, count (row counts only) or full (every row).
     #[arg(long, value_enum, default_value_t = VerifyLevel::Full)]
     verify: VerifyLevel,
-    /// Cut tables with more rows than this into parts on their integer key,
-    /// copied concurrently by the --jobs workers; 0 never splits. The default
-    /// is a guess, not yet measured.
-    #[arg(long, value_name = "ROWS", default_value_t = 1_000_000)]
-    split_larger_than: u64,
+    /// Cut tables with more rows than this into key-range parts (integer keys
+    /// by min/max, text/binary/UUID/composite keys by sampled cut points,
+    /// PostgreSQL keyless tables by ctid blocks), copied concurrently by the
+    /// --jobs workers; 0 never splits. Default: 1000000 on a machine with more
+    /// than 2 cores, no splitting on 2 cores or fewer (measured there: parts
+    /// made a co-located MariaDB -> PostgreSQL copy of 6M rows 25% slower).
+    #[arg(long, value_name = "ROWS")]
+    split_larger_than: Option<u64>,
+    /// PostgreSQL targets: create the new tables UNLOGGED (no WAL during the
+    /// load) and SET LOGGED before their indexes are built. A crash of the
+    /// target during the load empties those tables; replicas see them only
+    /// once they are logged.
+    #[arg(long)]
+    unlogged_load: bool,
 }
 
 /// The common options resolved against the config file (the command line wins).
@@ -146,6 +155,7 @@ fn resolve(args: CommonArgs) -> Result<Resolved, EngineError> {
             allow_lossy: config.allow_lossy.unwrap_or(false),
             if_exists: config.if_exists.unwrap_or_default(),
             config,
+            unlogged_load: false,
         },
     })
 }
@@ -231,6 +241,19 @@ fn write_report(path: &std::path::Path, report: &impl serde::Serialize) -> anyho
         .with_context(|| format!("writing the report to {}", path.display()))
 }
 
+/// `--split-larger-than` when not given. On 2 cores the parts of one table
+/// only compete for the CPU the servers need (docs/benchmarks.md: SF1 lineitem
+/// MariaDB -> PostgreSQL took 19.3 s whole and 24.1 s in 6 parts); with more
+/// cores, tables above a million rows are split (not yet measured there).
+fn default_split_larger_than() -> u64 {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    if cores > 2 {
+        1_000_000
+    } else {
+        0
+    }
+}
+
 fn options_from(args: MigrateArgs) -> Result<MigrateOptions, EngineError> {
     let Resolved {
         source,
@@ -240,6 +263,7 @@ fn options_from(args: MigrateArgs) -> Result<MigrateOptions, EngineError> {
         mut settings,
     } = resolve(args.common)?;
     settings.allow_lossy |= args.allow_lossy;
+    settings.unlogged_load = args.unlogged_load;
     if let Some(policy) = args.if_exists {
         settings.if_exists = policy;
     }
@@ -251,7 +275,9 @@ fn options_from(args: MigrateArgs) -> Result<MigrateOptions, EngineError> {
             batch_rows,
             ..ReadOptions::default()
         },
-        split_larger_than: args.split_larger_than,
+        split_larger_than: args
+            .split_larger_than
+            .unwrap_or_else(default_split_larger_than),
         settings,
         dry_run: args.dry_run,
         verify: args.verify,

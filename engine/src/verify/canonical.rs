@@ -3,12 +3,12 @@
 //! types) gives equal bytes, and anything else gives different bytes.
 //!
 //! Each value becomes a tag byte ([`NULL_TAG`] or [`VALUE_TAG`]) followed by its
-//! payload. Values are hashed one by one (see `digest`), so a value's extent is
-//! fixed by its own hash and ("ab","c") cannot meet ("a","bc").
+//! payload. `digest` prefixes each value with its length when it joins a row's
+//! bytes, so ("ab","c") cannot meet ("a","bc").
 //!
 //! Type dispatch happens once per column per batch ([`CanonColumn::new`] and the
-//! `match` in [`CanonColumn::hash_values`]); the per-row loops only write into
-//! one reused buffer. JSON is the exception: it is parsed into a tree per value.
+//! `match` in [`CanonColumn::append_values`]); the per-row loops only append to
+//! one buffer per column. JSON is the exception: it is parsed into a tree per value.
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
@@ -27,7 +27,6 @@ use arrow_array::{
 use arrow_schema::{DataType, IntervalUnit, TimeUnit};
 use ferry_schema::LogicalType;
 use std::io::Write as _;
-use xxhash_rust::xxh3::xxh3_128;
 
 use super::error::VerifyError;
 
@@ -165,11 +164,6 @@ impl<'a> CanonColumn<'a> {
         Ok(CanonColumn { array, kind })
     }
 
-    /// Number of rows.
-    pub(crate) fn len(&self) -> usize {
-        self.array.len()
-    }
-
     /// Whether `row` is NULL.
     pub(crate) fn is_null(&self, row: usize) -> bool {
         matches!(self.kind, Kind::Null) || self.array.is_null(row)
@@ -197,46 +191,69 @@ impl<'a> CanonColumn<'a> {
         }
     }
 
-    /// Appends the xxh3-128 of every row's canonical bytes to `out`.
-    pub(crate) fn hash_values(&self, out: &mut Vec<u128>) {
-        out.reserve(self.len());
+    /// Appends the canonical bytes (tag + payload) of each row of `rows` to
+    /// `bytes`, and after each row the length of `bytes` to `ends`.
+    pub(crate) fn append_values(
+        &self,
+        rows: std::ops::Range<usize>,
+        bytes: &mut Vec<u8>,
+        ends: &mut Vec<usize>,
+    ) {
+        ends.reserve(rows.len());
         // One match per column; each arm runs its own monomorphized row loop.
         match &self.kind {
-            Kind::Null => out.extend(std::iter::repeat_n(null_hash(), self.len())),
-            Kind::Bool(a) => self.hash_rows(out, |r, b| b.push(u8::from(a.value(r)))),
-            Kind::Fixed { bytes, width } => {
-                self.hash_rows(out, |r, b| fixed_payload(bytes, *width, r, b))
+            Kind::Null => {
+                for _ in rows {
+                    bytes.push(NULL_TAG);
+                    ends.push(bytes.len());
+                }
             }
-            Kind::F32(v, z) => self.hash_rows(out, |r, b| f32_payload(v, *z, r, b)),
-            Kind::F64(v, z) => self.hash_rows(out, |r, b| f64_payload(v, *z, r, b)),
-            Kind::Utf8(a, rule) => self.hash_rows(out, |r, b| text_payload(a.value(r), *rule, b)),
+            Kind::Bool(a) => {
+                self.append_rows(rows, bytes, ends, |r, b| b.push(u8::from(a.value(r))))
+            }
+            Kind::Fixed {
+                bytes: values,
+                width,
+            } => self.append_rows(rows, bytes, ends, |r, b| {
+                fixed_payload(values, *width, r, b)
+            }),
+            Kind::F32(v, z) => self.append_rows(rows, bytes, ends, |r, b| f32_payload(v, *z, r, b)),
+            Kind::F64(v, z) => self.append_rows(rows, bytes, ends, |r, b| f64_payload(v, *z, r, b)),
+            Kind::Utf8(a, rule) => {
+                self.append_rows(rows, bytes, ends, |r, b| text_payload(a.value(r), *rule, b))
+            }
             Kind::LargeUtf8(a, rule) => {
-                self.hash_rows(out, |r, b| text_payload(a.value(r), *rule, b))
+                self.append_rows(rows, bytes, ends, |r, b| text_payload(a.value(r), *rule, b))
             }
-            Kind::Binary(a) => self.hash_rows(out, |r, b| b.extend_from_slice(a.value(r))),
-            Kind::LargeBinary(a) => self.hash_rows(out, |r, b| b.extend_from_slice(a.value(r))),
-            Kind::FixedBinary(a) => self.hash_rows(out, |r, b| b.extend_from_slice(a.value(r))),
+            Kind::Binary(a) => {
+                self.append_rows(rows, bytes, ends, |r, b| b.extend_from_slice(a.value(r)))
+            }
+            Kind::LargeBinary(a) => {
+                self.append_rows(rows, bytes, ends, |r, b| b.extend_from_slice(a.value(r)))
+            }
+            Kind::FixedBinary(a) => {
+                self.append_rows(rows, bytes, ends, |r, b| b.extend_from_slice(a.value(r)))
+            }
         }
     }
 
-    fn hash_rows(&self, out: &mut Vec<u128>, mut payload: impl FnMut(usize, &mut Vec<u8>)) {
-        let null = null_hash();
-        let mut buf = Vec::with_capacity(64);
-        for row in 0..self.len() {
+    fn append_rows(
+        &self,
+        rows: std::ops::Range<usize>,
+        bytes: &mut Vec<u8>,
+        ends: &mut Vec<usize>,
+        mut payload: impl FnMut(usize, &mut Vec<u8>),
+    ) {
+        for row in rows {
             if self.array.is_null(row) {
-                out.push(null);
+                bytes.push(NULL_TAG);
             } else {
-                buf.clear();
-                buf.push(VALUE_TAG);
-                payload(row, &mut buf);
-                out.push(xxh3_128(&buf));
+                bytes.push(VALUE_TAG);
+                payload(row, bytes);
             }
+            ends.push(bytes.len());
         }
     }
-}
-
-fn null_hash() -> u128 {
-    xxh3_128(&[NULL_TAG])
 }
 
 fn fixed<T: ArrowPrimitiveType>(array: &dyn Array) -> Option<Kind<'_>> {
@@ -481,13 +498,14 @@ mod tests {
         let a = Int64Array::from(vec![Some(0), None, Some(7), Some(9)]);
         let sliced = a.slice(2, 2);
         let col = CanonColumn::new(&sliced, ColumnRule::Raw, "i").unwrap();
-        let mut hashes = Vec::new();
-        col.hash_values(&mut hashes);
+        let (mut part, mut part_ends) = (Vec::new(), Vec::new());
+        col.append_values(0..2, &mut part, &mut part_ends);
         let full = CanonColumn::new(&a, ColumnRule::Raw, "i").unwrap();
-        let mut all = Vec::new();
-        full.hash_values(&mut all);
-        assert_eq!(hashes, all[2..]);
-        assert_ne!(all[0], all[1]);
+        let (mut all, mut all_ends) = (Vec::new(), Vec::new());
+        full.append_values(0..4, &mut all, &mut all_ends);
+        assert_eq!(part, all[all_ends[1]..]);
+        assert_eq!(&all[all_ends[0]..all_ends[1]], [NULL_TAG]);
+        assert_ne!(all[..all_ends[0]], all[all_ends[0]..all_ends[1]]);
         let mut b = Vec::new();
         full.write(1, &mut b);
         assert_eq!(b, [NULL_TAG]);

