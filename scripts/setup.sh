@@ -7,17 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 log() { echo "setup: $*" >&2; }
 
-need=()
-command -v psql >/dev/null || need+=(postgresql-client)
-ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
-command -v mariadbd >/dev/null || [ -x /usr/sbin/mariadbd ] || need+=(mariadb-server)
-command -v mariadb >/dev/null || need+=(mariadb-client)
-if [ ${#need[@]} -gt 0 ]; then
-  log "installing ${need[*]}"
-  sudo=(); [ "$(id -u)" = 0 ] || sudo=(sudo)
-  "${sudo[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${need[@]}" >/dev/null
-fi
+bash scripts/install-servers.sh
 eval "$(bash scripts/servers.sh)"
 log "servers: $FERRY_TEST_PG_URL and $FERRY_TEST_MYSQL_URL"
 

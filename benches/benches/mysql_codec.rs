@@ -1,9 +1,11 @@
-//! MySQL hot paths without a server: text-protocol rows → Arrow (the reader),
-//! and Arrow → LOAD DATA text (the writer).
+//! MySQL hot paths without a server: text-protocol rows → Arrow (the reader:
+//! from row packets as the direct protocol reader holds them, and from cell
+//! vectors as the mysql_async fallback holds them), and Arrow → LOAD DATA text
+//! (the writer).
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use ferry_benches::{lineitem_batch, lineitem_table, lineitem_text_rows};
-use ferry_connectors::mysql::{decode_text_rows, encode_load_data};
+use ferry_benches::{lineitem_batch, lineitem_row_packets, lineitem_table, lineitem_text_rows};
+use ferry_connectors::mysql::{decode_row_packets, decode_text_rows, encode_load_data};
 use std::hint::black_box;
 
 const ROWS: usize = 8192;
@@ -19,6 +21,12 @@ fn decode(c: &mut Criterion) {
     group.throughput(Throughput::Elements(ROWS as u64));
     group.bench_function("decode_text_rows_to_arrow", |b| {
         b.iter(|| decode_text_rows(black_box(&table), black_box(&rows), 0))
+    });
+    let packets = lineitem_row_packets(ROWS);
+    let packets: Vec<&[u8]> = packets.iter().map(Vec::as_slice).collect();
+    // Includes splitting each packet into cells, as the streaming reader does.
+    group.bench_function("decode_row_packets_to_arrow", |b| {
+        b.iter(|| decode_row_packets(black_box(&table), black_box(&packets)))
     });
     let batch = lineitem_batch(ROWS);
     group.bench_function("encode_arrow_to_load_data", |b| {

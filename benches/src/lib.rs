@@ -75,6 +75,27 @@ pub fn lineitem_text_rows(rows: usize) -> Vec<Vec<Vec<u8>>> {
         .collect()
 }
 
+/// [`lineitem_text_rows`] as the server sends them: one text-resultset row
+/// packet payload per row, each cell a length-encoded string.
+pub fn lineitem_row_packets(rows: usize) -> Vec<Vec<u8>> {
+    lineitem_text_rows(rows)
+        .iter()
+        .map(|cells| {
+            let mut packet = Vec::new();
+            for cell in cells {
+                // Bench cells are short: the one-byte length form (< 251).
+                let len = u8::try_from(cell.len())
+                    .ok()
+                    .filter(|&l| l < 251)
+                    .unwrap_or_else(|| panic!("bench data: cell too long"));
+                packet.push(len);
+                packet.extend_from_slice(cell);
+            }
+            packet
+        })
+        .collect()
+}
+
 /// Days since 1970-01-01 of an ISO `YYYY-MM-DD` date.
 fn days_from_iso(text: &[u8]) -> i32 {
     let date = std::str::from_utf8(text)
@@ -114,11 +135,34 @@ pub fn lineitem_batch(rows: usize) -> RecordBatch {
     .unwrap_or_else(|e| panic!("bench batch: {e}"))
 }
 
+/// A complete binary COPY stream (signature, header, rows, trailer) of
+/// `batch`, as PostgreSQL sends it for `COPY ... TO STDOUT (FORMAT binary)`:
+/// the PostgreSQL reader's input in the benchmarks.
+pub fn lineitem_copy_stream(batch: &RecordBatch) -> Vec<u8> {
+    let rows = ferry_connectors::postgres::encode_copy_batch(&lineitem_table(), batch)
+        .unwrap_or_else(|e| panic!("bench COPY rows: {e}"));
+    let mut stream = Vec::with_capacity(rows.len() + 21);
+    stream.extend_from_slice(b"PGCOPY\n\xff\r\n\0");
+    stream.extend_from_slice(&0i32.to_be_bytes()); // flags
+    stream.extend_from_slice(&0i32.to_be_bytes()); // header extension length
+    stream.extend_from_slice(&rows);
+    stream.extend_from_slice(&(-1i16).to_be_bytes()); // trailer
+    stream
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ferry_connectors::mysql::{decode_text_rows, encode_load_data};
-    use ferry_connectors::postgres::encode_copy_batch;
+    use ferry_connectors::mysql::{decode_row_packets, decode_text_rows, encode_load_data};
+    use ferry_connectors::postgres::{decode_copy_stream, encode_copy_batch};
+
+    /// The PostgreSQL decoder reads back exactly what the encoder wrote.
+    #[test]
+    fn copy_stream_decodes_to_the_encoded_batch() {
+        let batch = lineitem_batch(500);
+        let decoded = decode_copy_stream(&lineitem_table(), &lineitem_copy_stream(&batch)).unwrap();
+        assert_eq!(decoded, batch);
+    }
 
     /// The bench inputs agree with each other: decoding the text rows gives the
     /// Arrow batch the encoders are benchmarked on.
@@ -131,6 +175,10 @@ mod tests {
             .collect();
         let decoded = decode_text_rows(&lineitem_table(), &rows, 0).unwrap();
         assert_eq!(decoded, lineitem_batch(100));
+        let packets = lineitem_row_packets(100);
+        let packets: Vec<&[u8]> = packets.iter().map(Vec::as_slice).collect();
+        let from_packets = decode_row_packets(&lineitem_table(), &packets).unwrap();
+        assert_eq!(from_packets, decoded);
     }
 
     #[test]
