@@ -63,14 +63,14 @@ async fn wrong_password_is_auth_without_the_password() {
         .await
         .unwrap();
 
-    let url = format!("mysql://{user}:wrong-Secret-987@127.0.0.1:3306/{}", db.name);
+    let url = ferry_fixtures::mysql::url_as(&user, Some("wrong-Secret-987"), &db.name);
     let err = MySqlSource::connect(&Endpoint::parse(&url).unwrap())
         .await
         .err()
         .unwrap();
     let text = format!("{err} {err:?}");
     // The right password works, so the refusal is about the password alone.
-    let good = format!("mysql://{user}:right-Pw-123@127.0.0.1:3306/{}", db.name);
+    let good = ferry_fixtures::mysql::url_as(&user, Some("right-Pw-123"), &db.name);
     let ok = MySqlSource::connect(&Endpoint::parse(&good).unwrap()).await;
     admin
         .query_drop(format!("DROP USER '{user}'@'%'"))

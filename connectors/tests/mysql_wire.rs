@@ -304,7 +304,7 @@ async fn a_wrong_password_is_auth_without_the_password() {
             .await
             .unwrap();
     }
-    let url = format!("mysql://{user}:first-Pw-123@127.0.0.1:3306/{}", db.name);
+    let url = ferry_fixtures::mysql::url_as(&user, Some("first-Pw-123"), &db.name);
     let source = MySqlSource::connect(&Endpoint::parse(&url).unwrap())
         .await
         .unwrap();

@@ -23,10 +23,12 @@ async fn wrong_port_is_unreachable() {
 
 #[tokio::test]
 async fn unknown_database_is_not_found() {
-    let err = PgSource::connect(&endpoint("postgres://root@127.0.0.1:5432/ferry_no_such_db"))
-        .await
-        .err()
-        .unwrap();
+    let err = PgSource::connect(&endpoint(&ferry_fixtures::pg::admin_url_for(
+        "ferry_no_such_db",
+    )))
+    .await
+    .err()
+    .unwrap();
     match &err {
         ConnectorError::NotFound { what, name, .. } => {
             assert_eq!((*what, name.as_str()), ("database", "ferry_no_such_db"))
@@ -62,9 +64,11 @@ async fn unknown_schema_is_not_found_and_lists_schemas() {
 
 #[tokio::test]
 async fn unknown_role_is_auth_without_password() {
-    let err = PgSource::connect(&endpoint(
-        "postgres://ferry_no_such_role:s3cretpw@127.0.0.1:5432/postgres",
-    ))
+    let err = PgSource::connect(&endpoint(&ferry_fixtures::pg::url_as(
+        "ferry_no_such_role",
+        Some("s3cretpw"),
+        "postgres",
+    )))
     .await
     .err()
     .unwrap();
