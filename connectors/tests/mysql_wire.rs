@@ -219,7 +219,14 @@ async fn a_server_error_mid_stream_names_the_table() {
         ..ReadOptions::default()
     };
     for source in [&wire, &driver] {
-        let (read, batches) = read_all(source, &table, options.clone()).await;
+        // Bounded, so a reader that waits for rows after the error fails here
+        // by name instead of hanging the suite.
+        let (read, batches) = tokio::time::timeout(
+            Duration::from_secs(120),
+            read_all(source, &table, options.clone()),
+        )
+        .await
+        .expect("the read ended within 2 minutes of its server error");
         match read {
             Err(ConnectorError::Server { context, code, .. }) => {
                 assert!(context.contains("reading table v"), "{context}");
