@@ -220,3 +220,75 @@ async fn reader_stops_quietly_when_the_receiver_is_gone() {
     let read = reading.await.unwrap().unwrap();
     assert!(read < 5000, "stopped early after {read} rows");
 }
+
+/// A value larger than the server's max_allowed_packet (16 MiB here): the
+/// upload goes out in packets under the limit, and the server keeps every byte
+/// (read back through ferry's direct reader, which reassembles such rows).
+#[tokio::test]
+async fn load_data_takes_a_value_larger_than_max_allowed_packet() {
+    use arrow_array::cast::AsArray;
+    use arrow_array::{Array, BinaryArray, Int32Array, RecordBatch};
+    use std::sync::Arc;
+    let db = MySqlDb::create("my_rt_big").await;
+    db.execute("CREATE TABLE b (id INT PRIMARY KEY, v LONGBLOB)")
+        .await;
+    let mut conn = db.conn().await;
+    let limit: u64 = conn
+        .query_first("SELECT @@max_allowed_packet")
+        .await
+        .unwrap()
+        .unwrap();
+    let target = MySqlTarget::connect(&Endpoint::parse(&db.url).unwrap(), 1)
+        .await
+        .unwrap();
+    let mut table = ferry_schema::Table::new(
+        "b",
+        vec![
+            ferry_schema::Column::new(
+                "id",
+                ferry_schema::LogicalType::Int {
+                    bits: 32,
+                    unsigned: false,
+                },
+            ),
+            ferry_schema::Column::new("v", ferry_schema::LogicalType::Varbinary { length: None }),
+        ],
+    );
+    table.columns[0].nullable = false;
+    let size = usize::try_from(limit).unwrap() + (4 << 20) + 3;
+    // Every byte value, the LOAD DATA separators and escape included.
+    let big: Vec<u8> = (0..=255u8).cycle().take(size).collect();
+    let batch = RecordBatch::try_new(
+        table.arrow_schema(),
+        vec![
+            Arc::new(Int32Array::from(vec![1, 2])),
+            Arc::new(BinaryArray::from(vec![&b"small"[..], &big[..]])),
+        ],
+    )
+    .unwrap();
+    let (tx, rx) = ferry_connectors::batch_channel(2);
+    tx.send(batch).await.unwrap();
+    tx.finish().await.unwrap();
+    let stats = target.write_table(&table, rx).await.unwrap();
+    assert_eq!(stats.rows, 2);
+
+    let lengths: Vec<(i32, u64)> = conn
+        .query("SELECT id, LENGTH(v) FROM b ORDER BY id")
+        .await
+        .unwrap();
+    assert_eq!(lengths, vec![(1, 5), (2, size as u64)]);
+    let source = MySqlSource::connect(&Endpoint::parse(&db.url).unwrap())
+        .await
+        .unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::channel(2);
+    let read =
+        tokio::spawn(async move { source.read_table(&table, ReadOptions::default(), tx).await });
+    let mut values = Vec::new();
+    while let Some(batch) = rx.recv().await {
+        let column = batch.column(1).as_binary::<i32>();
+        values.extend((0..column.len()).map(|i| column.value(i).to_vec()));
+    }
+    assert_eq!(read.await.unwrap().unwrap(), 2);
+    assert_eq!(values[0], b"small");
+    assert!(values[1] == big, "the large value came back byte for byte");
+}

@@ -2,8 +2,9 @@
 //!
 //! The fast path is `LOAD DATA LOCAL INFILE` fed from memory: the connection's infile
 //! handler is a stream that pulls batches from the channel as the server asks for
-//! data, encodes each into `\t`/`\n` text (see `encode`), and hands it over as one
-//! chunk, so a table is never held in memory. With `local_infile` off, rows go in as
+//! data, encodes each into `\t`/`\n` text (see `encode`), and hands it over in
+//! packets under the server's `max_allowed_packet`, so a table is never held in
+//! memory and a value larger than one packet still loads. With `local_infile` off, rows go in as
 //! multi-row `INSERT` statements kept under `max_allowed_packet`.
 //!
 //! Each table loads in one transaction with `unique_checks` and `foreign_key_checks`
@@ -166,31 +167,47 @@ impl MySqlTarget {
         );
         let failure: Arc<Mutex<Option<ConnectorError>>> = Arc::default();
         let stats: Arc<Mutex<WriteStats>> = Arc::default();
+        let piece = upload_piece_bytes(self.max_packet);
         let stream = futures_util::stream::unfold(
-            (batches, encoder, failure.clone(), stats.clone()),
-            |(mut rx, mut enc, failure, stats)| async move {
-                let batch = rx.recv().await?;
-                let chunk = match enc.encode(&batch, Format::LoadData) {
-                    Ok(()) => {
-                        let mut out = Vec::new();
-                        enc.write_lines(&mut out);
-                        if let Ok(mut s) = stats.lock() {
-                            s.rows += u64::try_from(enc.rows()).unwrap_or(u64::MAX);
-                            s.bytes += u64::try_from(out.len()).unwrap_or(u64::MAX);
+            (
+                batches,
+                encoder,
+                failure.clone(),
+                stats.clone(),
+                Bytes::new(),
+            ),
+            move |(mut rx, mut enc, failure, stats, mut pending)| async move {
+                // The driver sends each chunk as one packet, which may not exceed
+                // the server's max_allowed_packet: a batch's text goes out in
+                // pieces, so neither a large batch nor a value bigger than the
+                // packet limit stops the load (the server reads the upload as
+                // one stream, whatever its packets).
+                if pending.is_empty() {
+                    let batch = rx.recv().await?;
+                    match enc.encode(&batch, Format::LoadData) {
+                        Ok(()) => {
+                            let mut out = Vec::new();
+                            enc.write_lines(&mut out);
+                            if let Ok(mut s) = stats.lock() {
+                                s.rows += u64::try_from(enc.rows()).unwrap_or(u64::MAX);
+                                s.bytes += u64::try_from(out.len()).unwrap_or(u64::MAX);
+                            }
+                            pending = Bytes::from(out);
                         }
-                        Ok(Bytes::from(out))
-                    }
-                    Err(e) => {
-                        // Keep the typed error; the driver only carries an io::Error.
-                        if let Ok(mut f) = failure.lock() {
-                            *f = Some(e);
+                        Err(e) => {
+                            // Keep the typed error; the driver only carries an io::Error.
+                            if let Ok(mut f) = failure.lock() {
+                                *f = Some(e);
+                            }
+                            let stop = Err(std::io::Error::other(
+                                "ferry stopped the upload: a value could not be encoded",
+                            ));
+                            return Some((stop, (rx, enc, failure, stats, pending)));
                         }
-                        Err(std::io::Error::other(
-                            "ferry stopped the upload: a value could not be encoded",
-                        ))
                     }
-                };
-                Some((chunk, (rx, enc, failure, stats)))
+                }
+                let chunk = pending.split_to(pending.len().min(piece));
+                Some((Ok(chunk), (rx, enc, failure, stats, pending)))
             },
         )
         .boxed();
@@ -431,4 +448,11 @@ impl Target for MySqlTarget {
             .map_err(|e| server_error(&context, e))?;
         Ok(())
     }
+}
+
+/// Bytes per `LOAD DATA LOCAL` upload packet: half the server's
+/// `max_allowed_packet`, at most 4 MiB (large enough that packet overhead is
+/// noise), and never under 1 KiB.
+fn upload_piece_bytes(max_packet: usize) -> usize {
+    (max_packet / 2).clamp(1024, 4 << 20)
 }
