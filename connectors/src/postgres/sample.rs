@@ -36,53 +36,105 @@ pub(crate) async fn key_cut_points(
     if parts <= 1 || columns.is_empty() {
         return Ok(Vec::new());
     }
-    let kinds = KeyKind::of_columns(table, columns, DIALECT)?;
-    let context = format!("choosing the cut points of {}", table.name);
-    let raw: Vec<String> = columns
-        .iter()
-        .map(|c| quote(Dialect::Postgres, c))
-        .collect();
-    let on = |alias: &str| -> Vec<String> { raw.iter().map(|c| format!("{alias}.{c}")).collect() };
-    // Aliased outputs and qualified ORDER BY terms: an unqualified name in
-    // ORDER BY would pick the text-cast output, sorting UUIDs by collation.
-    let outputs = |alias: &str| -> String {
-        on(alias)
+    let key = KeyQuery::new(qualified, table, columns)?;
+    if rows > SAMPLE_ABOVE {
+        if let Some(cuts) = key.sampled_cuts(client, rows, parts, SAMPLE_KEYS).await? {
+            return Ok(cuts);
+        }
+    }
+    key.scanned_cuts(client, rows, parts).await
+}
+
+/// The key columns of one table, and how to select and order them.
+struct KeyQuery<'a> {
+    qualified: &'a str,
+    kinds: Vec<KeyKind>,
+    /// Quoted column names.
+    raw: Vec<String>,
+    context: String,
+}
+
+impl<'a> KeyQuery<'a> {
+    fn new(qualified: &'a str, table: &Table, columns: &[String]) -> Result<Self> {
+        Ok(KeyQuery {
+            qualified,
+            kinds: KeyKind::of_columns(table, columns, DIALECT)?,
+            raw: columns
+                .iter()
+                .map(|c| quote(Dialect::Postgres, c))
+                .collect(),
+            context: format!("choosing the cut points of {}", table.name),
+        })
+    }
+
+    /// The key columns qualified by `alias`, in key order.
+    fn on(&self, alias: &str) -> Vec<String> {
+        self.raw.iter().map(|c| format!("{alias}.{c}")).collect()
+    }
+
+    /// Aliased outputs (`k0, k1, ...`) read as their kinds. The ORDER BY terms
+    /// stay qualified raw columns: an unqualified name there would pick the
+    /// text-cast output, sorting UUIDs by collation.
+    fn outputs(&self, alias: &str) -> String {
+        self.on(alias)
             .iter()
-            .zip(&kinds)
+            .zip(&self.kinds)
             .enumerate()
             .map(|(i, (c, k))| format!("{} AS k{i}", select_as(c, *k)))
             .collect::<Vec<_>>()
             .join(", ")
-    };
-    let wanted = u64::try_from(parts).unwrap_or(u64::MAX);
-    if rows > SAMPLE_ABOVE {
-        let target = wanted.saturating_mul(SAMPLE_KEYS);
-        // Percent with 4 decimals, computed in integers.
+    }
+
+    /// Cut points at the quantiles of a `TABLESAMPLE SYSTEM` of about
+    /// `keys_per_part` keys per part, or `None` when the sample came back too
+    /// small to say much (fewer than 8 keys per part).
+    async fn sampled_cuts(
+        &self,
+        client: &Client,
+        rows: u64,
+        parts: usize,
+        keys_per_part: u64,
+    ) -> Result<Option<Vec<KeyTuple>>> {
+        let wanted = u64::try_from(parts).unwrap_or(u64::MAX);
+        let target = wanted.saturating_mul(keys_per_part);
+        // Percent with 6 decimals, computed in integers.
         let per_million = (target.saturating_mul(100_000_000) / rows.max(1)).clamp(1, 100_000_000);
         let percent = format!("{}.{:06}", per_million / 1_000_000, per_million % 1_000_000);
         let sql = format!(
-            "SELECT {} FROM {qualified} AS s TABLESAMPLE SYSTEM ({percent}) ORDER BY {}",
-            outputs("s"),
-            on("s").join(", ")
+            "SELECT {} FROM {} AS s TABLESAMPLE SYSTEM ({percent}) ORDER BY {}",
+            self.outputs("s"),
+            self.qualified,
+            self.on("s").join(", ")
         );
-        let sample = query_keys(client, &sql, &kinds, &context).await?;
-        // Fewer than a handful of keys per part says little about the quantiles.
-        if u64::try_from(sample.len()).unwrap_or(0) >= wanted.saturating_mul(8) {
-            return Ok(crate::pick_quantiles(&sample, parts));
+        let sample = query_keys(client, &sql, &self.kinds, &self.context).await?;
+        if u64::try_from(sample.len()).unwrap_or(0) < wanted.saturating_mul(8) {
+            return Ok(None);
         }
+        Ok(Some(crate::pick_quantiles(&sample, parts)))
     }
-    let stride = crate::stride_for(rows, parts);
-    let sql = format!(
-        "SELECT {} FROM (SELECT {}, row_number() OVER (ORDER BY {}) AS \"ferry.rn\" FROM {qualified} AS s) AS w \
-         WHERE w.\"ferry.rn\" % {stride} = 0 ORDER BY w.\"ferry.rn\" LIMIT {}",
-        outputs("w"),
-        on("s").join(", "),
-        on("s").join(", "),
-        parts - 1
-    );
-    let mut cuts = query_keys(client, &sql, &kinds, &context).await?;
-    cuts.dedup();
-    Ok(cuts)
+
+    /// Cut points from one ordered key scan, every `rows / parts`-th key kept
+    /// server-side.
+    async fn scanned_cuts(
+        &self,
+        client: &Client,
+        rows: u64,
+        parts: usize,
+    ) -> Result<Vec<KeyTuple>> {
+        let stride = crate::stride_for(rows, parts);
+        let sql = format!(
+            "SELECT {} FROM (SELECT {}, row_number() OVER (ORDER BY {}) AS \"ferry.rn\" FROM {} AS s) AS w \
+             WHERE w.\"ferry.rn\" % {stride} = 0 ORDER BY w.\"ferry.rn\" LIMIT {}",
+            self.outputs("w"),
+            self.on("s").join(", "),
+            self.on("s").join(", "),
+            self.qualified,
+            parts - 1
+        );
+        let mut cuts = query_keys(client, &sql, &self.kinds, &self.context).await?;
+        cuts.dedup();
+        Ok(cuts)
+    }
 }
 
 /// The select expression reading a key column as its [`KeyKind`].
@@ -157,4 +209,80 @@ pub(crate) async fn row_addressing(client: &Client, qualified: &str) -> Result<R
         column: "ctid".into(),
         blocks: u64::try_from(blocks).unwrap_or(0),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::KeyQuery;
+    use crate::KeyValue;
+    use ferry_fixtures::PgDb;
+    use ferry_schema::{Column, LogicalType, Table};
+
+    /// The `TABLESAMPLE` path on a real table: its SQL runs, its keys decode,
+    /// and its cut points split the table into roughly equal parts. (ferry
+    /// takes this path above 2M rows; here the keys wanted per part are raised
+    /// so a 100k-row table gives a sample big enough to be used.)
+    #[tokio::test]
+    async fn sampled_cut_points_split_a_real_table_evenly() {
+        let db = PgDb::create("pg_sample").await;
+        db.execute(
+            "CREATE TABLE t (k text PRIMARY KEY, pad text NOT NULL);
+             INSERT INTO t SELECT md5(i::text), repeat('x', 40) FROM generate_series(1, 100000) i;
+             ANALYZE t",
+        )
+        .await;
+        let client = db.client().await;
+        let table = Table::new(
+            "t",
+            vec![
+                Column::new("k", LogicalType::Text { max_bytes: None }),
+                Column::new("pad", LogicalType::Text { max_bytes: None }),
+            ],
+        );
+        let key = KeyQuery::new("public.t", &table, &["k".to_string()]).unwrap();
+        let cuts = key
+            .sampled_cuts(&client, 100_000, 4, 5_000)
+            .await
+            .unwrap()
+            .expect("a 20% sample of 100k rows is large enough to use");
+        assert_eq!(cuts.len(), 3, "{cuts:?}");
+        let text: Vec<String> = cuts
+            .iter()
+            .map(|tuple| match tuple.as_slice() {
+                [KeyValue::Text(t)] => t.clone(),
+                other => panic!("expected one text key, got {other:?}"),
+            })
+            .collect();
+        // Rows in each part, counted by the server under its own collation.
+        let bounds: Vec<Option<&str>> = std::iter::once(None)
+            .chain(text.iter().map(|t| Some(t.as_str())))
+            .chain(std::iter::once(None))
+            .collect();
+        for pair in bounds.windows(2) {
+            let row = client
+                .query_one(
+                    "SELECT count(*) FROM t WHERE ($1::text IS NULL OR k >= $1) AND ($2::text IS NULL OR k < $2)",
+                    &[&pair[0], &pair[1]],
+                )
+                .await
+                .unwrap();
+            let rows: i64 = row.get(0);
+            assert!(
+                (15_000..=35_000).contains(&rows),
+                "a part between {pair:?} holds {rows} of 100000 rows"
+            );
+        }
+
+        // A sample of fewer than 8 keys per part is refused (here the whole
+        // 10-row table is sampled), and the caller scans instead.
+        db.execute("CREATE TABLE small AS SELECT k, pad FROM t ORDER BY k LIMIT 10")
+            .await;
+        let small = KeyQuery::new("public.small", &table, &["k".to_string()]).unwrap();
+        let refused = small.sampled_cuts(&client, 10, 4, 5_000).await.unwrap();
+        assert!(refused.is_none(), "{refused:?}");
+        let scanned = small.scanned_cuts(&client, 10, 4).await.unwrap();
+        assert_eq!(scanned.len(), 3, "{scanned:?}");
+    }
 }
