@@ -151,6 +151,7 @@ pub fn lineitem_copy_stream(batch: &RecordBatch) -> Vec<u8> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use ferry_connectors::mysql::{decode_row_packets, decode_text_rows, encode_load_data};

@@ -1,6 +1,8 @@
 //! A writer whose feed stops without its end marker (the source failed) rolls
 //! the whole table back, for every target: nothing partial is ever committed.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use arrow_array::{Int64Array, RecordBatch};
 use ferry_connectors::{batch_channel, open_target, ConnectorError, Endpoint, Target};
 use ferry_fixtures::{unique_name, MySqlDb, PgDb};

@@ -1,6 +1,8 @@
 //! Index builds on PostgreSQL run with raised maintenance settings that end
 //! with their transaction: the pooled session keeps its own afterwards.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use ferry_connectors::{open_target, Endpoint};
 use ferry_fixtures::PgDb;
 

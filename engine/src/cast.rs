@@ -323,6 +323,7 @@ fn truncate(s: &str, max: usize) -> &str {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use arrow_array::{UInt64Array, UInt8Array};

@@ -2,6 +2,8 @@
 //! every row equal, all 11 foreign keys, the composite primary key and the
 //! self-reference present on the target, identities continuing past the max.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use ferry_connectors::{open_source, Endpoint};

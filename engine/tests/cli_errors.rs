@@ -1,6 +1,8 @@
 //! Every error a user can meet names the object and the way out, exits with the
 //! documented code, prints no secret, and leaves the target as it was.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use ferry_fixtures::{MySqlDb, PgDb};
 use mysql_async::prelude::Queryable;
 use std::process::{Command, Output};

@@ -3,6 +3,8 @@
 //! bound on purpose: the benchmark measures it precisely, this guards against
 //! a pipeline that buffers whole tables.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use ferry_fixtures::PgDb;
 use std::process::Command;
 use std::time::Duration;

@@ -2,6 +2,8 @@
 //! target and compared value by value, with the source's values cast by
 //! ferry's own casts wherever the mapping changed a column's type.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use ferry_engine::PlanSettings;

@@ -1,6 +1,8 @@
 //! `ferry verify` finds each kind of corruption on the target and names it
 //! precisely: the right key, the right column, both values.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use ferry_fixtures::{MySqlDb, PgDb};
 use serde_json::Value;
 use std::process::{Command, Output};

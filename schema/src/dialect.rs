@@ -77,8 +77,8 @@ impl Dialect {
 
     /// A bulk load is faster into a table without its primary key and unique
     /// constraints, added afterwards by one sorted index build each (measured on
-    /// PostgreSQL: lineitem SF1 binary COPY 25.9 s with the key in place, 14.7 s
-    /// + 4.7 s to add it after). Not MySQL: InnoDB stores rows in primary key
+    /// PostgreSQL: lineitem SF1 binary COPY 25.9 s with the key in place, and
+    /// 14.7 s plus 4.7 s to add it after). Not MySQL: InnoDB stores rows in primary key
     /// order, so adding the key later rebuilds the table. Not SQLite: its
     /// `ALTER TABLE` cannot add constraints.
     pub fn adds_keys_after_load(self) -> bool {

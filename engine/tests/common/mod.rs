@@ -1,6 +1,8 @@
 //! Shared helpers for the engine's end-to-end tests: run a migration through the
 //! library, and read whole tables from both sides in a canonical text form so
 //! every row can be compared across dialects.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 #![allow(dead_code)]
 
 use arrow_array::cast::AsArray;
