@@ -327,7 +327,20 @@ pub trait Target: Send + Sync {
     /// the same model). Batches have schema `table.arrow_schema()`. Commits only when
     /// the feed was finished; a feed that stops without finishing is rolled back and
     /// reported as [`crate::ConnectorError::Cancelled`].
-    async fn write_table(&self, table: &Table, batches: BatchReceiver) -> Result<WriteStats>;
+    async fn write_table(&self, table: &Table, batches: BatchReceiver) -> Result<WriteStats> {
+        self.write_table_recorded(table, batches, &[]).await
+    }
+
+    /// [`Target::write_table`], also running `record` (complete statements)
+    /// in the load's own transaction just before it commits: a record of the
+    /// load (a run's ledger) then commits or rolls back with its rows, which is
+    /// what lets a killed run resume with no row missing or twice.
+    async fn write_table_recorded(
+        &self,
+        table: &Table,
+        batches: BatchReceiver,
+        record: &[String],
+    ) -> Result<WriteStats>;
 
     /// How `write_table` loads data on this server (decided at connect time).
     fn load_method(&self) -> LoadMethod;

@@ -32,12 +32,14 @@ pub struct CopyOutcome {
 }
 
 /// Copies one table, or the part of it in `options.key_range`, from `source`
-/// to `target` (which already has the table), in one writer transaction.
+/// to `target` (which already has the table), in one writer transaction that
+/// also runs `record` (the run ledger's note of this part) before it commits.
 pub async fn copy_table(
     source: Arc<dyn Source>,
     target: Arc<dyn Target>,
     plan: Arc<TablePlan>,
     options: ReadOptions,
+    record: Vec<String>,
     mut progress: TableProgress,
 ) -> Result<CopyOutcome> {
     let (read_tx, mut read_rx) = mpsc::channel::<RecordBatch>(QUEUE_DEPTH);
@@ -76,7 +78,10 @@ pub async fn copy_table(
         let _ = feeder.finish().await;
         Ok::<_, EngineError>((rows_read, progress))
     };
-    let (written, fed) = tokio::join!(target.write_table(&plan.target, write_rx), feed);
+    let (written, fed) = tokio::join!(
+        target.write_table_recorded(&plan.target, write_rx, &record),
+        feed
+    );
     // The reader's error comes first: the writer's "cancelled" is only a symptom.
     let (rows_read, progress) = fed?;
     match written {

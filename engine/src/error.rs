@@ -51,6 +51,18 @@ pub enum EngineError {
         /// How many tables the source has, and a few names.
         available: String,
     },
+    /// The target holds the ledger of an unfinished run, and `--resume` was not given.
+    #[error("the target {namespace} holds the ledger of an unfinished ferry run (table ferry_ledger): a run into it was stopped before it completed. Nothing was changed. Re-run the same command with --resume to finish it, or drop the tables it was migrating and ferry_ledger to start over.")]
+    UnfinishedRun {
+        /// The target namespace.
+        namespace: String,
+    },
+    /// `--resume` was given but there is no unfinished run to resume.
+    #[error("--resume: the target {namespace} holds no ledger (table ferry_ledger), so there is no unfinished run to resume. Nothing was changed. Run without --resume to start a migration.")]
+    NothingToResume {
+        /// The target namespace.
+        namespace: String,
+    },
     /// A pipeline stage stopped unexpectedly.
     #[error("internal error while copying {table}: {detail}")]
     Internal {
@@ -66,8 +78,12 @@ impl EngineError {
     pub fn exit_code(&self) -> i32 {
         use ferry_connectors::ErrorKind;
         match self {
-            EngineError::Config { .. } | EngineError::Usage(_) | EngineError::NoTables { .. } => 2,
+            EngineError::Config { .. }
+            | EngineError::Usage(_)
+            | EngineError::NoTables { .. }
+            | EngineError::NothingToResume { .. } => 2,
             EngineError::TargetExists { .. }
+            | EngineError::UnfinishedRun { .. }
             | EngineError::LossyRefused { .. }
             | EngineError::Unsupported { .. } => 4,
             EngineError::Schema(_) => 4,

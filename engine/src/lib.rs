@@ -13,6 +13,7 @@ pub mod config;
 mod copy;
 mod error;
 pub mod filter;
+pub mod ledger;
 pub mod migrate;
 mod overrides;
 pub mod parts;

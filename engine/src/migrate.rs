@@ -10,6 +10,7 @@
 //! target is left as it was found.
 
 use crate::copy::{copy_table, CopyOutcome};
+use crate::ledger::{Ledger, TableRecord, LEDGER_TABLE};
 use crate::parts::{
     block_ranges, even_ranges, parts_wanted, ranges_between, split_method, SplitMethod, MAX_PARTS,
 };
@@ -23,6 +24,7 @@ use ferry_connectors::{
     RowAddressing, SnapshotGuard, Source, Target,
 };
 use ferry_schema as ddl;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -47,6 +49,9 @@ pub struct MigrateOptions {
     pub dry_run: bool,
     /// Verification after the copy.
     pub verify: VerifyLevel,
+    /// Finish the unfinished run recorded in the target's ledger instead of
+    /// starting one (see [`crate::ledger`]).
+    pub resume: bool,
 }
 
 /// Runs a migration. An `Err` means nothing usable happened (and the target was
@@ -86,7 +91,15 @@ pub async fn migrate(options: &MigrateOptions, progress: &Progress) -> Result<Re
     }
 
     let target: Arc<dyn Target> = Arc::from(open_target(&options.target, options.jobs).await?);
-    let existing = target.existing_tables().await?;
+    let ledger = Ledger::new(namespace.as_deref(), target_dialect);
+    let on_target = target.existing_tables().await?;
+    let records = read_ledger(&ledger, &on_target, options).await?;
+    // Tables an earlier run created are this run's to finish, not "existing".
+    let existing: Vec<String> = on_target
+        .iter()
+        .filter(|t| *t != LEDGER_TABLE && !records.get(*t).is_some_and(|r| r.created))
+        .cloned()
+        .collect();
     let plan = build_plan(
         &schema,
         source.dialect(),
@@ -104,20 +117,62 @@ pub async fn migrate(options: &MigrateOptions, progress: &Progress) -> Result<Re
         );
     }
 
-    // Rows already in tables appended to, so their count can be checked too.
-    let mut before = std::collections::HashMap::new();
-    for t in plan.tables.iter().filter(|t| t.append) {
-        before.insert(
-            t.target.name.clone(),
-            target.count_rows(&t.target.name).await?,
-        );
+    if options.resume {
+        let done = records
+            .values()
+            .flat_map(|r| &r.parts)
+            .filter(|p| p.1)
+            .count();
+        progress.log(&format!(
+            "resuming the unfinished run recorded in {LEDGER_TABLE}: {done} part(s) already copied"
+        ));
+        report.notes.push(format!(
+            "resumed an unfinished run: {done} part(s) copied by the earlier run were kept, the rest copied now"
+        ));
+    } else {
+        target
+            .execute("creating the run ledger", &[ledger.create()?])
+            .await?;
     }
-    let created = create_tables(&*target, &plan, progress).await?;
+    // Rows already in tables appended to, so their count can be checked too
+    // (a resumed run reads the count its first run recorded).
+    let mut before = HashMap::new();
+    let mut appending = Vec::new();
+    for t in plan.tables.iter().filter(|t| t.append) {
+        let name = &t.target.name;
+        let rows = match records.get(name).and_then(|r| r.appended_to) {
+            Some(rows) => rows,
+            None => {
+                let rows = target.count_rows(name).await?;
+                appending.push(ledger.appending(name, rows));
+                rows
+            }
+        };
+        before.insert(name.clone(), rows);
+    }
+    if !appending.is_empty() {
+        target
+            .execute("recording the tables appended to", &appending)
+            .await?;
+    }
+    let created =
+        match create_tables(&*target, &plan, &ledger, &records, &on_target, progress).await {
+            Ok(created) => created,
+            Err(e) => {
+                forget_run(&*target, &ledger, options, progress).await;
+                return Err(e);
+            }
+        };
+    let run = RunLedger {
+        ledger: ledger.clone(),
+        records: records.clone(),
+    };
     let outcomes = match copy_all(
         &source,
         &target,
         &plan,
         options,
+        &run,
         progress,
         &mut report.warnings,
     )
@@ -125,14 +180,19 @@ pub async fn migrate(options: &MigrateOptions, progress: &Progress) -> Result<Re
     {
         Ok(o) => o,
         Err(e) => {
-            drop_created(&*target, &plan, &created, progress).await;
+            if options.resume {
+                progress.log("the run stopped again; its ledger is kept: fix the cause and re-run with --resume");
+            } else {
+                drop_created(&*target, &plan, &created, progress).await;
+                forget_run(&*target, &ledger, options, progress).await;
+            }
             return Err(e);
         }
     };
 
     report.indexes_created += outcomes.iter().map(|o| o.indexes_built).sum::<usize>();
     progress.log("adding foreign keys");
-    report.foreign_keys = add_foreign_keys(&*target, &plan).await?;
+    report.foreign_keys = add_foreign_keys(&*target, &plan, &run).await?;
     for t in plan
         .tables
         .iter()
@@ -155,18 +215,21 @@ pub async fn migrate(options: &MigrateOptions, progress: &Progress) -> Result<Re
         let mut table = table_report(t, &outcome);
         table.source_count = Some(source_count);
         table.target_count = Some(target_count);
-        let expected = before
-            .get(&t.target.name)
-            .copied()
-            .unwrap_or(0)
-            .saturating_add(outcome.rows_read);
-        let matches = outcome.rows_read == outcome.written.rows
-            && target_count == expected
-            && source_count == outcome.rows_read;
+        let already = before.get(&t.target.name).copied().unwrap_or(0);
+        // A resumed table's earlier parts were read by the earlier run: its
+        // whole source must be on the target.
+        let matches = if options.resume {
+            outcome.rows_read == outcome.written.rows
+                && target_count == already.saturating_add(source_count)
+        } else {
+            outcome.rows_read == outcome.written.rows
+                && target_count == already.saturating_add(outcome.rows_read)
+                && source_count == outcome.rows_read
+        };
         if !matches {
             all_ok = false;
             table.status = "count_mismatch".into();
-            if source_count != outcome.rows_read {
+            if !options.resume && source_count != outcome.rows_read {
                 table.warnings.push(format!(
                     "the source now has {source_count} rows but {} were read: it changed during the copy",
                     outcome.rows_read
@@ -175,6 +238,10 @@ pub async fn migrate(options: &MigrateOptions, progress: &Progress) -> Result<Re
         }
         report.tables.push(table);
     }
+    // Every table is in and finished: the run no longer needs its ledger.
+    target
+        .execute("dropping the run ledger", &[ledger.drop()])
+        .await?;
     if options.verify == VerifyLevel::Full {
         progress.log("verifying every row");
         let target_as_source: Arc<dyn Source> = Arc::from(open_source(&options.target).await?);
@@ -205,6 +272,60 @@ pub async fn migrate(options: &MigrateOptions, progress: &Progress) -> Result<Re
     report.ok = all_ok;
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
+}
+
+/// The ledger and what an earlier run recorded in it (nothing on a fresh run).
+struct RunLedger {
+    ledger: Ledger,
+    records: HashMap<String, TableRecord>,
+}
+
+impl RunLedger {
+    fn record(&self, table: &str) -> Option<&TableRecord> {
+        self.records.get(table)
+    }
+}
+
+/// What an earlier run recorded, when resuming; refuses to start over a
+/// ledger left by an unfinished run, and to resume without one.
+async fn read_ledger(
+    ledger: &Ledger,
+    on_target: &[String],
+    options: &MigrateOptions,
+) -> Result<HashMap<String, TableRecord>> {
+    let has_ledger = on_target.iter().any(|t| t == LEDGER_TABLE);
+    let namespace = || options.target.to_string();
+    match (options.resume, has_ledger) {
+        (false, false) => Ok(HashMap::new()),
+        (false, true) => Err(EngineError::UnfinishedRun {
+            namespace: namespace(),
+        }),
+        (true, false) => Err(EngineError::NothingToResume {
+            namespace: namespace(),
+        }),
+        (true, true) => {
+            let as_source = open_source(&options.target).await?;
+            ledger.read(&*as_source).await
+        }
+    }
+}
+
+/// Drops the ledger of a first run that failed and cleaned up after itself.
+async fn forget_run(
+    target: &dyn Target,
+    ledger: &Ledger,
+    options: &MigrateOptions,
+    progress: &Progress,
+) {
+    if options.resume {
+        return;
+    }
+    if let Err(e) = target
+        .execute("dropping the run ledger", &[ledger.drop()])
+        .await
+    {
+        progress.log(&format!("could not drop {LEDGER_TABLE}: {e}"));
+    }
 }
 
 fn fill_from_plan(report: &mut Report, plan: &Plan) {
@@ -256,6 +377,9 @@ fn table_report(t: &TablePlan, outcome: &TableCopy) -> TableReport {
 async fn create_tables(
     target: &dyn Target,
     plan: &Plan,
+    ledger: &Ledger,
+    records: &HashMap<String, TableRecord>,
+    on_target: &[String],
     progress: &Progress,
 ) -> Result<Vec<String>> {
     let ns = plan.namespace.as_deref();
@@ -275,7 +399,18 @@ async fn create_tables(
     }
     let mut created = Vec::new();
     for t in plan.tables.iter().filter(|t| !t.append) {
-        let mut statements = vec![t.create.clone()];
+        let recorded = records.get(&t.target.name).is_some_and(|r| r.created);
+        if recorded && on_target.contains(&t.target.name) {
+            // Created by the run being resumed.
+            continue;
+        }
+        // Recorded first: a table ferry may have created is never mistaken
+        // for one it must not touch.
+        let mut statements = Vec::new();
+        if !recorded {
+            statements.push(ledger.creating(&t.target.name));
+        }
+        statements.push(t.create.clone());
         statements.extend(t.comments.iter().cloned());
         if let Err(e) = target
             .execute(&format!("creating table {}", t.target.name), &statements)
@@ -292,8 +427,20 @@ async fn create_tables(
 /// After a table's last part is in: makes it logged if it was loaded
 /// unlogged, then builds its deferred keys and its indexes. Returns the number
 /// of indexes built.
-async fn finish_table(target: &dyn Target, t: &TablePlan, progress: &Progress) -> Result<usize> {
+async fn finish_table(
+    target: &dyn Target,
+    t: &TablePlan,
+    ledger: &Ledger,
+    progress: &Progress,
+) -> Result<usize> {
+    let finished = ledger.finished(&t.target.name);
     if t.append {
+        target
+            .execute(
+                &format!("recording {} as loaded", t.target.name),
+                &[finished],
+            )
+            .await?;
         return Ok(0);
     }
     // Before the indexes: SET LOGGED rewrites the table and every index on it.
@@ -309,13 +456,24 @@ async fn finish_table(target: &dyn Target, t: &TablePlan, progress: &Progress) -
             )
             .await?;
     }
-    // Keys first: foreign keys and later indexes lean on them.
+    // Keys first: foreign keys and later indexes lean on them. The ledger's
+    // note comes last, in the same transaction where DDL is transactional
+    // (PostgreSQL, SQLite).
     let statements: Vec<String> = t.keys.iter().chain(&t.indexes).cloned().collect();
-    if !statements.is_empty() {
+    if statements.is_empty() {
+        target
+            .execute(
+                &format!("recording {} as loaded", t.target.name),
+                &[finished],
+            )
+            .await?;
+    } else {
         progress.log(&format!(
             "building the keys and indexes of {}",
             t.target.name
         ));
+        let mut statements = statements;
+        statements.push(finished);
         target.build_indexes(&t.target.name, &statements).await?;
     }
     Ok(t.indexes.len())
@@ -502,6 +660,58 @@ async fn plan_table_parts(
     })
 }
 
+/// A table's parts as the run being resumed planned them, which of them are
+/// already copied, and a new snapshot for the rest when there are several.
+async fn recorded_parts(source: &dyn Source, r: &TableRecord) -> Result<(TableParts, Vec<bool>)> {
+    let ranges: Vec<Option<KeyRange>> = r.parts.iter().map(|(range, _)| range.clone()).collect();
+    let done = r.parts.iter().map(|(_, done)| *done).collect();
+    let snapshot = if ranges.len() > 1 {
+        source.begin_snapshot().await?.map(Arc::new)
+    } else {
+        None
+    };
+    Ok((TableParts { ranges, snapshot }, done))
+}
+
+/// A table's parts, planned now and recorded in the ledger before any starts.
+async fn planned_parts(
+    source: &dyn Source,
+    target: &dyn Target,
+    t: &TablePlan,
+    options: &MigrateOptions,
+    ledger: &Ledger,
+    warnings: &mut Vec<String>,
+) -> Result<(TableParts, Vec<bool>)> {
+    let parts = plan_table_parts(source, t, options, warnings).await?;
+    target
+        .execute(
+            &format!("recording the parts of {}", t.target.name),
+            &ledger.planned(&t.target.name, &parts.ranges)?,
+        )
+        .await?;
+    let done = vec![false; parts.ranges.len()];
+    Ok((parts, done))
+}
+
+/// Test hook: with `FERRY_TEST_ABORT_AFTER_PARTS=N` set, the process aborts
+/// (no clean-up at all, as under `kill -9`) right after its N-th part commits,
+/// so tests can resume a run that really died mid-copy.
+fn abort_for_tests() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static LIMIT: std::sync::OnceLock<Option<usize>> = std::sync::OnceLock::new();
+    static COMMITTED: AtomicUsize = AtomicUsize::new(0);
+    let limit = LIMIT.get_or_init(|| {
+        std::env::var("FERRY_TEST_ABORT_AFTER_PARTS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+    });
+    if let Some(limit) = *limit {
+        if COMMITTED.fetch_add(1, Ordering::SeqCst) + 1 == limit {
+            std::process::abort();
+        }
+    }
+}
+
 /// Copies every table, large ones as several parts; each part is one work unit
 /// (its own reader, feed and writer transaction) taking one of `--jobs` permits.
 async fn copy_all(
@@ -509,6 +719,7 @@ async fn copy_all(
     target: &Arc<dyn Target>,
     plan: &Plan,
     options: &MigrateOptions,
+    run: &RunLedger,
     progress: &Progress,
     warnings: &mut Vec<String>,
 ) -> Result<Vec<TableCopy>> {
@@ -520,25 +731,70 @@ async fn copy_all(
     for (index, t) in plan.tables.iter().enumerate() {
         // Earlier tables are already copying: on a failure here, stop adding
         // units but wait for those before the caller drops the tables.
-        let TableParts { ranges, snapshot } =
-            match plan_table_parts(&**source, t, options, warnings).await {
-                Ok(r) => r,
+        let record = run.record(&t.target.name);
+        if let Some(r) = record.filter(|r| r.finished) {
+            progress.log(&format!(
+                "{}: already copied by the earlier run",
+                t.target.name
+            ));
+            copies.push(TableCopy {
+                parts: r.parts.len().max(1),
+                ..TableCopy::default()
+            });
+            continue;
+        }
+        let parts = match record.filter(|r| !r.parts.is_empty()) {
+            Some(r) => recorded_parts(&**source, r).await,
+            None => planned_parts(&**source, &**target, t, options, &run.ledger, warnings).await,
+        };
+        let (TableParts { ranges, snapshot }, done) = match parts {
+            Ok(p) => p,
+            Err(e) => {
+                first_error = Some(e);
+                break;
+            }
+        };
+        let count = ranges.len();
+        let remaining = done.iter().filter(|d| !**d).count();
+        copies.push(TableCopy {
+            parts: count,
+            ..TableCopy::default()
+        });
+        if remaining == 0 {
+            // Every part is in (the run being resumed stopped before the keys).
+            match finish_table(&**target, t, &run.ledger, progress).await {
+                Ok(built) => {
+                    if let Some(copy) = copies.last_mut() {
+                        copy.indexes_built += built;
+                    }
+                    continue;
+                }
+                Err(e) => {
+                    first_error = Some(e);
+                    break;
+                }
+            }
+        }
+        if count > 1 {
+            progress.log(&format!(
+                "{}: copying {remaining} of {count} parts",
+                t.source.name
+            ));
+        }
+        let table = Arc::new(t.clone());
+        let parts_left = Arc::new(PartsLeft::new(remaining));
+        for (part, range) in ranges.into_iter().enumerate() {
+            if done.get(part).copied().unwrap_or(false) {
+                continue;
+            }
+            let record = match run.ledger.copied(&t.target.name, part) {
+                Ok(r) => vec![r],
                 Err(e) => {
                     first_error = Some(e);
                     break;
                 }
             };
-        let count = ranges.len();
-        copies.push(TableCopy {
-            parts: count,
-            ..TableCopy::default()
-        });
-        if count > 1 {
-            progress.log(&format!("{}: copying in {count} parts", t.source.name));
-        }
-        let table = Arc::new(t.clone());
-        let parts_left = Arc::new(PartsLeft::new(count));
-        for (part, range) in ranges.into_iter().enumerate() {
+            let ledger = run.ledger.clone();
             let permit_source = Arc::clone(&semaphore);
             let (source, target) = (Arc::clone(source), Arc::clone(target));
             let table = Arc::clone(&table);
@@ -567,15 +823,19 @@ async fn copy_all(
                         Arc::clone(&target),
                         Arc::clone(&table),
                         read,
+                        record,
                         table_progress,
                     )
                     .await;
+                    if outcome.is_ok() {
+                        abort_for_tests();
+                    }
                     drop(hold);
                     let copied_at = Instant::now();
                     // The last part builds the table's keys and indexes while
                     // other tables still copy, under the permit it holds.
                     let indexes = if parts_left.part_done(outcome.is_ok()) {
-                        finish_table(&*target, &table, &progress).await?
+                        finish_table(&*target, &table, &ledger, &progress).await?
                     } else {
                         0
                     };
@@ -632,11 +892,19 @@ fn add_part(copy: &mut TableCopy, part: &CopyOutcome) {
 
 /// Adds each foreign key; when the target refuses one because rows have no
 /// parent, counts those rows so the report says which key and how many.
-async fn add_foreign_keys(target: &dyn Target, plan: &Plan) -> Result<Vec<ForeignKeyReport>> {
+async fn add_foreign_keys(
+    target: &dyn Target,
+    plan: &Plan,
+    run: &RunLedger,
+) -> Result<Vec<ForeignKeyReport>> {
     let ns = plan.namespace.as_deref();
     let mut out = Vec::new();
     for t in plan.tables.iter().filter(|t| !t.append) {
-        for (fk, statement) in &t.foreign_keys {
+        let added_before = run
+            .record(&t.target.name)
+            .map(|r| r.foreign_keys_added.as_slice())
+            .unwrap_or_default();
+        for (fk_index, (fk, statement)) in t.foreign_keys.iter().enumerate() {
             let mut r = ForeignKeyReport {
                 name: fk.name.clone(),
                 table: t.target.name.clone(),
@@ -645,12 +913,20 @@ async fn add_foreign_keys(target: &dyn Target, plan: &Plan) -> Result<Vec<Foreig
                 ..ForeignKeyReport::default()
             };
             let orphans_query = ddl::orphan_count_query(&t.target, fk, ns, plan.target_dialect);
+            if added_before.contains(&fk_index) {
+                // Added by the run being resumed.
+                out.push(r);
+                continue;
+            }
             match statement {
                 Some(sql) => {
+                    // With its ledger note, in one transaction where DDL is
+                    // transactional.
+                    let added = run.ledger.foreign_key_added(&t.target.name, fk_index)?;
                     if let Err(e) = target
                         .execute(
                             &format!("adding foreign key {} on {}", fk.name, t.target.name),
-                            std::slice::from_ref(sql),
+                            &[sql.clone(), added],
                         )
                         .await
                     {

@@ -146,6 +146,16 @@ impl MySqlTarget {
         Ok((list.join(", "), set))
     }
 
+    /// Runs a load's record statements in its open transaction.
+    async fn run_record(&self, conn: &mut Conn, record: &[String], context: &str) -> Result<()> {
+        for statement in record {
+            conn.query_drop(statement)
+                .await
+                .map_err(|e| server_error(&format!("{context} (recording it)"), e))?;
+        }
+        Ok(())
+    }
+
     async fn load_data(
         &self,
         conn: &mut Conn,
@@ -358,7 +368,12 @@ impl Target for MySqlTarget {
         Ok(())
     }
 
-    async fn write_table(&self, table: &Table, batches: BatchReceiver) -> Result<WriteStats> {
+    async fn write_table_recorded(
+        &self,
+        table: &Table,
+        batches: BatchReceiver,
+        record: &[String],
+    ) -> Result<WriteStats> {
         let context = format!("loading table {}", table.name);
         let mut conn = self.conn(&context).await?;
         // Checks are off only on this connection, and only for this load.
@@ -384,6 +399,13 @@ impl Target for MySqlTarget {
                 })
             }
         });
+        let outcome = match outcome {
+            Ok(stats) => self
+                .run_record(&mut conn, record, &context)
+                .await
+                .map(|()| stats),
+            Err(e) => Err(e),
+        };
         let end = if outcome.is_ok() {
             "COMMIT"
         } else {

@@ -145,7 +145,12 @@ impl Target for PgTarget {
         tx.commit().await.map_err(|e| pgerr::server(&context, &e))
     }
 
-    async fn write_table(&self, table: &Table, mut batches: BatchReceiver) -> Result<WriteStats> {
+    async fn write_table_recorded(
+        &self,
+        table: &Table,
+        mut batches: BatchReceiver,
+        record: &[String],
+    ) -> Result<WriteStats> {
         let ctx = || format!("loading table {}", table.name);
         let mut client = self.pool.get().await?;
         let kinds = self.column_kinds(&client, table).await?;
@@ -222,8 +227,8 @@ impl Target for PgTarget {
             .await
             .map_err(|e| pgerr::server(ctx(), &e))?;
         let loaded = sink.finish().await.map_err(|e| pgerr::server(ctx(), &e))?;
-        tx.commit().await.map_err(|e| pgerr::server(ctx(), &e))?;
         if loaded != stats.rows {
+            // Rolled back when `tx` drops: a load that lost rows is not kept.
             return Err(ConnectorError::Server {
                 dialect: DIALECT,
                 context: ctx(),
@@ -231,6 +236,12 @@ impl Target for PgTarget {
                 code: None,
             });
         }
+        for statement in record {
+            tx.batch_execute(statement)
+                .await
+                .map_err(|e| pgerr::server(format!("{} (recording it)", ctx()), &e))?;
+        }
+        tx.commit().await.map_err(|e| pgerr::server(ctx(), &e))?;
         Ok(stats)
     }
 

@@ -24,7 +24,7 @@ use std::cmp::Ordering;
 
 /// One value of a key tuple, typed so each dialect can spell it as a literal
 /// its optimizer compares with the column directly (an index range).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum KeyValue {
     /// A signed integer.
     Int(i64),
@@ -132,7 +132,7 @@ impl KeyKind {
 pub type KeyTuple = Vec<KeyValue>;
 
 /// A column a range is expressed over.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct KeyColumn {
     /// The column name as the catalog spells it (quoted when rendered).
     pub name: String,
@@ -156,7 +156,10 @@ impl KeyColumn {
 /// what was measured when the parts were planned. Bounds may be shorter than
 /// `columns` (a prefix); a part with no lower bound also takes every row with
 /// a NULL in a nullable key column, so such rows land in exactly one part.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// Serializable, so a run can record its parts and a resumed run reads back
+/// exactly the same ranges.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct KeyRange {
     /// The columns the bounds are over (a key, or its leading columns).
     pub columns: Vec<KeyColumn>,

@@ -101,11 +101,17 @@ impl Target for SqliteTarget {
         .await
     }
 
-    async fn write_table(&self, table: &Table, mut batches: BatchReceiver) -> Result<WriteStats> {
+    async fn write_table_recorded(
+        &self,
+        table: &Table,
+        mut batches: BatchReceiver,
+        record: &[String],
+    ) -> Result<WriteStats> {
         let table = table.clone();
+        let record = record.to_vec();
         let what = format!("loading table {:?}", table.name);
         self.run(what, move |conn| {
-            write::write_table(conn, &table, &mut batches)
+            write::write_table(conn, &table, &mut batches, &record)
         })
         .await
     }

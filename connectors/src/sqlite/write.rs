@@ -223,6 +223,7 @@ pub(crate) fn write_table(
     conn: &Connection,
     table: &Table,
     batches: &mut BatchReceiver,
+    record: &[String],
 ) -> Result<WriteStats> {
     let columns: Vec<_> = table.copied_columns().collect();
     let sql = if columns.is_empty() {
@@ -294,6 +295,11 @@ pub(crate) fn write_table(
             }
         }
         if batches.is_finished() {
+            // The load's record commits with its rows.
+            for statement in record {
+                conn.execute_batch(statement)
+                    .map_err(|e| server(format!("{} (recording it)", ctx()), &e))?;
+            }
             Ok(())
         } else {
             // The source failed mid-table: roll the whole table back.

@@ -103,6 +103,12 @@ struct MigrateArgs {
     /// once they are logged.
     #[arg(long)]
     unlogged_load: bool,
+    /// Finish a run that was stopped (killed, crashed, lost its connection)
+    /// before it completed, from the ledger it left on the target
+    /// (ferry_ledger): parts already committed are kept, the rest are copied.
+    /// Give the same source, target and options as the stopped run.
+    #[arg(long)]
+    resume: bool,
 }
 
 /// The common options resolved against the config file (the command line wins).
@@ -281,6 +287,7 @@ fn options_from(args: MigrateArgs) -> Result<MigrateOptions, EngineError> {
         settings,
         dry_run: args.dry_run,
         verify: args.verify,
+        resume: args.resume,
     })
 }
 

@@ -26,6 +26,7 @@ pub fn options(source: &str, target: &str, settings: PlanSettings) -> MigrateOpt
         settings,
         dry_run: false,
         verify: ferry_engine::VerifyLevel::Full,
+        resume: false,
     }
 }
 
