@@ -93,7 +93,7 @@ pub async fn migrate(options: &MigrateOptions, progress: &Progress) -> Result<Re
     let target: Arc<dyn Target> = Arc::from(open_target(&options.target, options.jobs).await?);
     let ledger = Ledger::new(namespace.as_deref(), target_dialect);
     let on_target = target.existing_tables().await?;
-    let records = read_ledger(&ledger, &on_target, options).await?;
+    let (records, target_schema) = read_ledger(&ledger, &on_target, options).await?;
     // Tables an earlier run created are this run's to finish, not "existing".
     let existing: Vec<String> = on_target
         .iter()
@@ -166,6 +166,7 @@ pub async fn migrate(options: &MigrateOptions, progress: &Progress) -> Result<Re
     let run = RunLedger {
         ledger: ledger.clone(),
         records: records.clone(),
+        on_target: target_schema,
     };
     let outcomes = match copy_all(
         &source,
@@ -278,11 +279,45 @@ pub async fn migrate(options: &MigrateOptions, progress: &Progress) -> Result<Re
 struct RunLedger {
     ledger: Ledger,
     records: HashMap<String, TableRecord>,
+    /// When resuming: the target's schema as the stopped run left it.
+    on_target: Option<ferry_schema::Schema>,
 }
 
 impl RunLedger {
     fn record(&self, table: &str) -> Option<&TableRecord> {
         self.records.get(table)
+    }
+
+    /// `t` without the indexes the stopped run already built. A MySQL index
+    /// build is not in the ledger's transaction, and a killed client does not
+    /// stop an `ALTER TABLE` the server is running, so an index may exist
+    /// while its table is not noted `finished`.
+    fn unbuilt(&self, t: &TablePlan, plan: &Plan) -> TablePlan {
+        let mut t = t.clone();
+        let Some(existing) = self
+            .on_target
+            .as_ref()
+            .and_then(|s| s.table(&t.target.name))
+        else {
+            return t;
+        };
+        let built = |name: &str| existing.indexes.iter().any(|i| i.name == name);
+        if t.target.indexes.iter().any(|i| built(&i.name)) {
+            let mut rest = t.target.clone();
+            rest.indexes.retain(|i| !built(&i.name));
+            t.indexes =
+                ddl::create_indexes(&rest, plan.namespace.as_deref(), plan.target_dialect).0;
+        }
+        t
+    }
+
+    /// Whether foreign key `name` of `table` is already on the target (added
+    /// by the stopped run after its last ledger note).
+    fn has_foreign_key(&self, table: &str, name: &str) -> bool {
+        self.on_target
+            .as_ref()
+            .and_then(|s| s.table(table))
+            .is_some_and(|t| t.foreign_keys.iter().any(|fk| fk.name == name))
     }
 }
 
@@ -292,11 +327,11 @@ async fn read_ledger(
     ledger: &Ledger,
     on_target: &[String],
     options: &MigrateOptions,
-) -> Result<HashMap<String, TableRecord>> {
+) -> Result<(HashMap<String, TableRecord>, Option<ferry_schema::Schema>)> {
     let has_ledger = on_target.iter().any(|t| t == LEDGER_TABLE);
     let namespace = || options.target.to_string();
     match (options.resume, has_ledger) {
-        (false, false) => Ok(HashMap::new()),
+        (false, false) => Ok((HashMap::new(), None)),
         (false, true) => Err(EngineError::UnfinishedRun {
             namespace: namespace(),
         }),
@@ -305,7 +340,8 @@ async fn read_ledger(
         }),
         (true, true) => {
             let as_source = open_source(&options.target).await?;
-            ledger.read(&*as_source).await
+            let records = ledger.read(&*as_source).await?;
+            Ok((records, Some(as_source.introspect().await?)))
         }
     }
 }
@@ -732,6 +768,8 @@ async fn copy_all(
         // Earlier tables are already copying: on a failure here, stop adding
         // units but wait for those before the caller drops the tables.
         let record = run.record(&t.target.name);
+        let unbuilt = run.unbuilt(t, plan);
+        let t = &unbuilt;
         if let Some(r) = record.filter(|r| r.finished) {
             progress.log(&format!(
                 "{}: already copied by the earlier run",
@@ -775,11 +813,13 @@ async fn copy_all(
                 }
             }
         }
-        if count > 1 {
+        if remaining < count {
             progress.log(&format!(
-                "{}: copying {remaining} of {count} parts",
+                "{}: copying the {remaining} of its {count} parts not copied yet",
                 t.source.name
             ));
+        } else if count > 1 {
+            progress.log(&format!("{}: copying in {count} parts", t.source.name));
         }
         let table = Arc::new(t.clone());
         let parts_left = Arc::new(PartsLeft::new(remaining));
@@ -913,7 +953,7 @@ async fn add_foreign_keys(
                 ..ForeignKeyReport::default()
             };
             let orphans_query = ddl::orphan_count_query(&t.target, fk, ns, plan.target_dialect);
-            if added_before.contains(&fk_index) {
+            if added_before.contains(&fk_index) || run.has_foreign_key(&t.target.name, &fk.name) {
                 // Added by the run being resumed.
                 out.push(r);
                 continue;
