@@ -46,10 +46,10 @@ fn migrate_args<'a>(source: &'a str, target: &'a str, extra: &[&'a str]) -> Vec<
     args
 }
 
-/// Kills a run after 3 parts, checks the target is half done and guarded,
-/// resumes it and checks the result. `count` reads a target table's row count
-/// (`None` when the table does not exist).
-async fn kill_and_resume<F, Fut>(source: &str, target: &str, count: F)
+/// Kills a run after 3 parts and checks the target is half done and guarded.
+/// `count` reads a target table's row count (`None` when the table does not
+/// exist).
+async fn kill_mid_copy<F, Fut>(source: &str, target: &str, count: &F)
 where
     F: Fn(&'static str) -> Fut,
     Fut: std::future::Future<Output = Option<i64>>,
@@ -80,7 +80,14 @@ where
         text(&refused.stderr)
     );
     assert_eq!(count("big").await.unwrap_or(0), partial);
+}
 
+/// Resumes the killed run and checks the result.
+async fn resume<F, Fut>(source: &str, target: &str, count: &F)
+where
+    F: Fn(&'static str) -> Fut,
+    Fut: std::future::Future<Output = Option<i64>>,
+{
     // The resumed run copies the rest and verifies every row (the default).
     let report = std::env::temp_dir().join(format!("ferry-resume-{}.json", std::process::id()));
     let report_arg = report.to_string_lossy().into_owned();
@@ -154,7 +161,28 @@ async fn killed_postgres_to_mariadb_run_resumes() {
             n.ok().flatten()
         }
     };
-    kill_and_resume(&src.url, &dst.url, count).await;
+    kill_mid_copy(&src.url, &dst.url, &count).await;
+    // As if the killed client's last ALTER TABLE had gone on in the server
+    // after the kill: the index exists, and the ledger does not say so.
+    let mut conn = dst.conn().await;
+    conn.query_drop("CREATE INDEX big_payload ON big (payload(20))")
+        .await
+        .unwrap();
+    resume(&src.url, &dst.url, &count).await;
+    let indexes: Vec<String> = conn
+        .query("SELECT DISTINCT INDEX_NAME FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'big' ORDER BY 1")
+        .await
+        .unwrap();
+    assert_eq!(
+        indexes,
+        [
+            "big_code_key",
+            "big_parent_id_fkey",
+            "big_payload",
+            "PRIMARY"
+        ],
+        "one big_payload, and the keys: {indexes:?}"
+    );
 }
 
 #[tokio::test]
@@ -172,7 +200,8 @@ async fn killed_mariadb_to_postgres_run_resumes() {
             row.ok().map(|r| r.get::<_, i64>(0))
         }
     };
-    kill_and_resume(&src.url, &dst.url, count).await;
+    kill_mid_copy(&src.url, &dst.url, &count).await;
+    resume(&src.url, &dst.url, &count).await;
     // The keys and the foreign key are on the target, so no row is there twice.
     let client = dst.client().await;
     let constraints: Vec<String> = client
