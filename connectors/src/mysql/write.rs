@@ -151,7 +151,7 @@ impl MySqlTarget {
         for statement in record {
             conn.query_drop(statement)
                 .await
-                .map_err(|e| server_error(&format!("{context} (recording it)"), e))?;
+                .map_err(|e| server_error(format!("{context} (recording it)"), e))?;
         }
         Ok(())
     }
