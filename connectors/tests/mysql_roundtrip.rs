@@ -42,6 +42,23 @@ async fn dump(db: &MySqlDb) -> Vec<Vec<Option<String>>> {
         .collect()
 }
 
+/// The model of `name (id INT NOT NULL, second logical)`.
+fn keyed_table(
+    name: &str,
+    second: &str,
+    logical: ferry_schema::LogicalType,
+) -> ferry_schema::Table {
+    let mut id = ferry_schema::Column::new(
+        "id",
+        ferry_schema::LogicalType::Int {
+            bits: 32,
+            unsigned: false,
+        },
+    );
+    id.nullable = false;
+    ferry_schema::Table::new(name, vec![id, ferry_schema::Column::new(second, logical)])
+}
+
 async fn round_trip(tag: &str, force_insert: bool, options: ReadOptions) {
     let src_db = MySqlDb::create(&format!("{tag}_src")).await;
     src_db.execute(TYPES_SQL).await;
@@ -133,20 +150,11 @@ async fn load_data_refuses_values_the_server_would_change() {
     let target = MySqlTarget::connect(&Endpoint::parse(&db.url).unwrap(), 1)
         .await
         .unwrap();
-    let mut table = ferry_schema::Table::new(
+    let table = keyed_table(
         "t",
-        vec![
-            ferry_schema::Column::new(
-                "id",
-                ferry_schema::LogicalType::Int {
-                    bits: 32,
-                    unsigned: false,
-                },
-            ),
-            ferry_schema::Column::new("s", ferry_schema::LogicalType::Varchar { length: Some(3) }),
-        ],
+        "s",
+        ferry_schema::LogicalType::Varchar { length: Some(3) },
     );
-    table.columns[0].nullable = false;
     let batch = RecordBatch::try_new(
         table.arrow_schema(),
         vec![
@@ -241,20 +249,11 @@ async fn load_data_takes_a_value_larger_than_max_allowed_packet() {
     let target = MySqlTarget::connect(&Endpoint::parse(&db.url).unwrap(), 1)
         .await
         .unwrap();
-    let mut table = ferry_schema::Table::new(
+    let table = keyed_table(
         "b",
-        vec![
-            ferry_schema::Column::new(
-                "id",
-                ferry_schema::LogicalType::Int {
-                    bits: 32,
-                    unsigned: false,
-                },
-            ),
-            ferry_schema::Column::new("v", ferry_schema::LogicalType::Varbinary { length: None }),
-        ],
+        "v",
+        ferry_schema::LogicalType::Varbinary { length: None },
     );
-    table.columns[0].nullable = false;
     let size = usize::try_from(limit).unwrap() + (4 << 20) + 3;
     // Every byte value, the LOAD DATA separators and escape included.
     let big: Vec<u8> = (0..=255u8).cycle().take(size).collect();
