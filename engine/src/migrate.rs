@@ -7,7 +7,8 @@
 //! ```
 //!
 //! A failure before or during the copy drops the tables this run created, so the
-//! target is left as it was found.
+//! target is left as it was found. A run that dies without cleaning up leaves
+//! its ledger (`crate::ledger`), from which `--resume` finishes it.
 
 use crate::copy::{copy_table, CopyOutcome};
 use crate::ledger::{Ledger, TableRecord, LEDGER_TABLE};
