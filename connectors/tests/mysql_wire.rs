@@ -235,28 +235,85 @@ async fn a_server_error_mid_stream_names_the_table() {
             other => panic!("expected a server error, got {other:?}"),
         }
         assert!(!batches.is_empty(), "the error came after some rows");
+        assert_eq!(
+            open_transactions(&db),
+            0,
+            "a reader left its transaction open"
+        );
     }
     assert_eq!(wire.wire_refusal(), None);
+}
 
-    // Neither reader left a lock on the view behind: DDL on it goes through at
-    // once even while this runtime is blocked, so the pool cannot reset a
-    // returned connection in the background first.
-    let url = db.url.clone();
-    let dropped = std::thread::spawn(move || {
+/// Transactions open on other sessions whose database is `db`'s, counted
+/// from a thread of its own while the caller's runtime is blocked, so the
+/// pool cannot reset a returned connection in the background first.
+fn open_transactions(db: &MySqlDb) -> u64 {
+    let (url, name) = (db.url.clone(), db.name.clone());
+    std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .unwrap();
         rt.block_on(async move {
-            let mut conn = mysql_async::Conn::from_url(url).await?;
-            conn.query_drop("SET SESSION lock_wait_timeout = 5").await?;
-            conn.query_drop("DROP VIEW v").await?;
-            conn.disconnect().await
+            let mut conn = mysql_async::Conn::from_url(url).await.unwrap();
+            let open: Option<u64> = conn
+                .exec_first(
+                    "SELECT COUNT(*) FROM information_schema.INNODB_TRX t \
+                     JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id \
+                     WHERE p.DB = ? AND p.ID <> CONNECTION_ID()",
+                    (name,),
+                )
+                .await
+                .unwrap();
+            conn.disconnect().await.unwrap();
+            open.unwrap_or(0)
         })
     })
     .join()
-    .unwrap();
-    assert!(dropped.is_ok(), "the view stayed locked: {dropped:?}");
+    .unwrap()
+}
+
+/// A value ferry refuses mid-table (a zero date) stops the read with a data
+/// error naming the row, and neither reader leaves its snapshot transaction
+/// open on a connection: the direct reader closes its own, and mysql_async
+/// closes a pooled connection dropped with rows pending. An open one would
+/// hold its read view, and any metadata locks, until the pool reused it.
+#[tokio::test]
+async fn a_refused_value_mid_stream_leaves_no_transaction_open() {
+    let db = MySqlDb::create("my_wire_zero").await;
+    db.execute(
+        "SET SESSION sql_mode = ''; \
+         CREATE TABLE z (id INT PRIMARY KEY, d DATE NOT NULL); \
+         INSERT INTO z SELECT seq, '2000-01-01' + INTERVAL (seq % 1000) DAY FROM seq_1_to_40000; \
+         UPDATE z SET d = '0000-00-00' WHERE id = 30000",
+    )
+    .await;
+    let (wire, driver) = sources(&db).await;
+    let table = wire.introspect().await.unwrap().table("z").unwrap().clone();
+    let options = ReadOptions {
+        batch_rows: 1000,
+        ..ReadOptions::default()
+    };
+    for source in [&wire, &driver] {
+        let (read, batches) = read_all(source, &table, options.clone()).await;
+        match read {
+            Err(ConnectorError::Data { column, detail, .. }) => {
+                assert_eq!(column, "d");
+                assert!(detail.contains("row 30000"), "{detail}");
+            }
+            other => panic!("expected a data error, got {other:?}"),
+        }
+        assert_eq!(
+            batches.len(),
+            29,
+            "the batches before the bad one were sent"
+        );
+        assert_eq!(
+            open_transactions(&db),
+            0,
+            "a reader left its transaction open"
+        );
+    }
 }
 
 #[tokio::test]

@@ -238,21 +238,11 @@ impl MySqlSource {
             .await
             .map_err(|e| server_error(&context, e))?;
         let streamed = stream_with_driver(&mut conn, decoder, sql, options, out, &context).await;
-        if streamed.is_err() {
-            // Leave no snapshot open on a pooled connection: its metadata locks
-            // would block DDL on the table (a DROP DATABASE, say) until the
-            // pool's background reset runs, and that needs this runtime free.
-            // After a server error the result is over and ROLLBACK ends it;
-            // after anything else rows may still be pending, so the session is
-            // closed instead and the server rolls back.
-            if matches!(streamed, Err(ConnectorError::Server { .. }))
-                && conn.query_drop("ROLLBACK").await.is_ok()
-            {
-                return streamed;
-            }
-            let _ = conn.disconnect().await;
-            return streamed;
-        }
+        // On an error the connection goes back as it is: the server ends a
+        // failed statement's snapshot, and the driver closes a connection
+        // dropped with rows pending (tests/mysql_wire.rs checks both leave no
+        // transaction open).
+        let total = streamed?;
         // Also after a quiet stop: the driver drains the rest of the result
         // first, and ending the snapshot here releases its metadata locks before
         // the connection goes back to the pool (an idle pooled connection holding
@@ -260,7 +250,7 @@ impl MySqlSource {
         conn.query_drop("COMMIT")
             .await
             .map_err(|e| server_error(&context, e))?;
-        streamed
+        Ok(total)
     }
 }
 
