@@ -15,7 +15,7 @@
 
 use super::decode::TextRow;
 use super::error::{data_error, server_error};
-use crate::range::{parse_uuid, KeyKind};
+use crate::range::{parse_uuid, KeyKind, StrideCuts};
 use crate::{KeyTuple, KeyValue, Result, RowAddressing};
 use ferry_schema::ident::{quote, quote_qualified};
 use ferry_schema::{Dialect, Table};
@@ -45,24 +45,18 @@ pub(crate) async fn key_cut_points(
         list.join(", ")
     );
     let context = format!("choosing the cut points of {}", table.name);
-    let stride = crate::stride_for(rows, parts);
-    let mut cuts: Vec<KeyTuple> = Vec::with_capacity(parts - 1);
-    let mut seen = 0u64;
+    let mut cuts = StrideCuts::new(rows, parts);
     let mut result = conn
         .query_iter(sql)
         .await
         .map_err(|e| server_error(&context, e))?;
+    // Read to the end even once full: the driver drains the rest anyway.
     while let Some(row) = result.next().await.map_err(|e| server_error(&context, e))? {
-        seen += 1;
-        if !seen.is_multiple_of(stride) || cuts.len() + 1 >= parts {
-            continue;
-        }
-        let key = tuple(&row, &kinds, table, columns)?;
-        if cuts.last() != Some(&key) {
-            cuts.push(key);
+        if cuts.next_is_cut() {
+            cuts.push(tuple(&row, &kinds, table, columns)?);
         }
     }
-    Ok(cuts)
+    Ok(cuts.finish())
 }
 
 /// One row of key cells as typed values.

@@ -17,6 +17,7 @@ mod quantile;
 
 pub(crate) use literal::parse_uuid;
 pub use predicate::{CmpOp, Predicate};
+pub(crate) use quantile::StrideCuts;
 pub use quantile::{pick_quantiles, stride_for};
 
 use ferry_schema::{Dialect, LogicalType};

@@ -267,3 +267,29 @@ proptest! {
         check_tiling(&keys, &cuts, true, &KeyValue::natural_cmp)?;
     }
 }
+
+#[test]
+fn stride_cuts_keep_every_stride_th_key_without_ties_and_stop_when_full() {
+    let key = |v: i64| vec![KeyValue::Int(v)];
+    // 10 keys in 3 parts: stride 3, so keys 3, 6 (and 9 would be a third).
+    let mut cuts = super::StrideCuts::new(10, 3);
+    let mut offered = Vec::new();
+    for v in [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] {
+        if cuts.next_is_cut() {
+            offered.push(v);
+            cuts.push(key(v));
+        }
+    }
+    assert!(cuts.is_full());
+    assert_eq!(offered, [3, 6], "nothing is decoded once full");
+    assert_eq!(cuts.finish(), [key(3), key(6)]);
+
+    // Ties under the collation: a cut equal to the last is dropped.
+    let mut ties = super::StrideCuts::new(6, 4);
+    for v in [1, 1, 1, 1, 2, 2] {
+        if ties.next_is_cut() {
+            ties.push(key(v));
+        }
+    }
+    assert_eq!(ties.finish(), [key(1), key(2)]);
+}

@@ -9,6 +9,7 @@
 //! gives no cut points (the table goes in one part).
 
 use super::error::server;
+use crate::range::StrideCuts;
 use crate::{KeyTuple, KeyValue, Result};
 use ferry_schema::ident::quote;
 use ferry_schema::Dialect;
@@ -35,16 +36,13 @@ pub(crate) fn key_cut_points(
     let ctx = || format!("choosing the cut points of {table:?}");
     let mut stmt = conn.prepare(&sql).map_err(|e| server(ctx(), &e))?;
     let mut result = stmt.query([]).map_err(|e| server(ctx(), &e))?;
-    let stride = crate::stride_for(rows, parts);
-    let mut cuts: Vec<KeyTuple> = Vec::with_capacity(parts - 1);
-    let mut seen = 0u64;
+    let mut cuts = StrideCuts::new(rows, parts);
     while let Some(row) = result.next().map_err(|e| server(ctx(), &e))? {
-        seen += 1;
-        if !seen.is_multiple_of(stride) {
-            continue;
-        }
-        if cuts.len() + 1 >= parts {
+        if cuts.is_full() {
             break;
+        }
+        if !cuts.next_is_cut() {
+            continue;
         }
         let mut key = Vec::with_capacity(columns.len());
         for i in 0..columns.len() {
@@ -59,9 +57,7 @@ pub(crate) fn key_cut_points(
             };
             key.push(value);
         }
-        if cuts.last() != Some(&key) {
-            cuts.push(key);
-        }
+        cuts.push(key);
     }
-    Ok(cuts)
+    Ok(cuts.finish())
 }
