@@ -19,9 +19,7 @@ use super::decode::{TableDecoder, TextRow};
 use super::error::server_error;
 use super::sample;
 use super::wire::{self, Scan};
-use crate::{
-    BatchSender, ConnectorError, Endpoint, KeyTuple, ReadOptions, Result, RowAddressing, Source,
-};
+use crate::{BatchSender, Endpoint, KeyTuple, ReadOptions, Result, RowAddressing, Source};
 use async_trait::async_trait;
 use ferry_schema::ident::{quote, quote_qualified};
 use ferry_schema::{Dialect, LogicalType, Schema, Table};
