@@ -237,7 +237,7 @@ impl Ledger {
         let mut records: HashMap<String, TableRecord> = HashMap::new();
         let mut parts: HashMap<String, Vec<(i32, Option<KeyRange>, bool)>> = HashMap::new();
         for batch in &batches {
-            for row in LedgerRows::of(batch)? {
+            for row in ledger_rows(batch)? {
                 let table = String::from_utf8(unhex(row.table_hex)?)
                     .map_err(|_| internal(LEDGER_TABLE, "a table name that is not UTF-8"))?;
                 let record = records.entry(table.clone()).or_default();
@@ -295,31 +295,28 @@ struct LedgerRow<'a> {
     rows_before: Option<i64>,
 }
 
-struct LedgerRows;
-
-impl LedgerRows {
-    fn of(batch: &RecordBatch) -> Result<Vec<LedgerRow<'_>>> {
-        let bad = || internal(LEDGER_TABLE, "its columns are not the ones ferry writes");
-        let text = |i: usize| batch.column(i).as_string_opt::<i32>().ok_or_else(bad);
-        let (tables, states, ranges) = (text(0)?, text(3)?, text(4)?);
-        let parts = batch
-            .column(1)
-            .as_primitive_opt::<Int32Type>()
-            .ok_or_else(bad)?;
-        let before = batch
-            .column(5)
-            .as_primitive_opt::<arrow_array::types::Int64Type>()
-            .ok_or_else(bad)?;
-        Ok((0..batch.num_rows())
-            .map(|i| LedgerRow {
-                table_hex: tables.value(i),
-                part_no: parts.value(i),
-                state: states.value(i),
-                range_hex: (!ranges.is_null(i)).then(|| ranges.value(i)),
-                rows_before: (!before.is_null(i)).then(|| before.value(i)),
-            })
-            .collect())
-    }
+/// The rows of one batch read from the ledger.
+fn ledger_rows(batch: &RecordBatch) -> Result<Vec<LedgerRow<'_>>> {
+    let bad = || internal(LEDGER_TABLE, "its columns are not the ones ferry writes");
+    let text = |i: usize| batch.column(i).as_string_opt::<i32>().ok_or_else(bad);
+    let (tables, states, ranges) = (text(0)?, text(3)?, text(4)?);
+    let parts = batch
+        .column(1)
+        .as_primitive_opt::<Int32Type>()
+        .ok_or_else(bad)?;
+    let before = batch
+        .column(5)
+        .as_primitive_opt::<arrow_array::types::Int64Type>()
+        .ok_or_else(bad)?;
+    Ok((0..batch.num_rows())
+        .map(|i| LedgerRow {
+            table_hex: tables.value(i),
+            part_no: parts.value(i),
+            state: states.value(i),
+            range_hex: (!ranges.is_null(i)).then(|| ranges.value(i)),
+            rows_before: (!before.is_null(i)).then(|| before.value(i)),
+        })
+        .collect())
 }
 
 fn part_no(i: usize) -> Result<i32> {

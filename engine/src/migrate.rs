@@ -166,7 +166,7 @@ pub async fn migrate(options: &MigrateOptions, progress: &Progress) -> Result<Re
         };
     let run = RunLedger {
         ledger: ledger.clone(),
-        records: records.clone(),
+        records,
         on_target: target_schema,
     };
     let outcomes = match copy_all(
