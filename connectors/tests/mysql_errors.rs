@@ -5,7 +5,6 @@
 use ferry_connectors::mysql::{MySqlSource, MySqlTarget};
 use ferry_connectors::{ConnectorError, Endpoint, ErrorKind, Target};
 use ferry_fixtures::MySqlDb;
-use mysql_async::prelude::Queryable;
 
 #[tokio::test]
 async fn wrong_port_is_unreachable() {
@@ -37,32 +36,7 @@ async fn unknown_database_is_not_found() {
 #[tokio::test]
 async fn wrong_password_is_auth_without_the_password() {
     let db = MySqlDb::create("my_err_auth").await;
-    let user = format!("{}_u", db.name);
-    let mut admin = db.conn().await;
-    admin
-        .query_drop(format!(
-            "CREATE USER '{user}'@'%' IDENTIFIED BY 'right-Pw-123'"
-        ))
-        .await
-        .unwrap();
-    admin
-        .query_drop(format!(
-            "CREATE USER '{user}'@'127.0.0.1' IDENTIFIED BY 'right-Pw-123'"
-        ))
-        .await
-        .unwrap();
-    admin
-        .query_drop(format!("GRANT ALL ON `{}`.* TO '{user}'@'%'", db.name))
-        .await
-        .unwrap();
-    admin
-        .query_drop(format!(
-            "GRANT ALL ON `{}`.* TO '{user}'@'127.0.0.1'",
-            db.name
-        ))
-        .await
-        .unwrap();
-
+    let user = db.create_user("right-Pw-123").await;
     let url = ferry_fixtures::mysql::url_as(&user, Some("wrong-Secret-987"), &db.name);
     let err = MySqlSource::connect(&Endpoint::parse(&url).unwrap())
         .await
@@ -72,14 +46,6 @@ async fn wrong_password_is_auth_without_the_password() {
     // The right password works, so the refusal is about the password alone.
     let good = ferry_fixtures::mysql::url_as(&user, Some("right-Pw-123"), &db.name);
     let ok = MySqlSource::connect(&Endpoint::parse(&good).unwrap()).await;
-    admin
-        .query_drop(format!("DROP USER '{user}'@'%'"))
-        .await
-        .unwrap();
-    admin
-        .query_drop(format!("DROP USER '{user}'@'127.0.0.1'"))
-        .await
-        .unwrap();
 
     assert!(ok.is_ok(), "the right password must connect");
     match &err {

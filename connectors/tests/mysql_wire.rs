@@ -354,20 +354,7 @@ async fn a_wrong_password_is_auth_without_the_password() {
     let db = MySqlDb::create("my_wire_auth").await;
     db.execute("CREATE TABLE t (id INT PRIMARY KEY); INSERT INTO t VALUES (1)")
         .await;
-    let user = format!("{}_u", db.name);
-    let mut admin = db.conn().await;
-    for host in ["%", "127.0.0.1"] {
-        admin
-            .query_drop(format!(
-                "CREATE USER '{user}'@'{host}' IDENTIFIED BY 'first-Pw-123'"
-            ))
-            .await
-            .unwrap();
-        admin
-            .query_drop(format!("GRANT ALL ON `{}`.* TO '{user}'@'{host}'", db.name))
-            .await
-            .unwrap();
-    }
+    let user = db.create_user("first-Pw-123").await;
     let url = ferry_fixtures::mysql::url_as(&user, Some("first-Pw-123"), &db.name);
     let source = MySqlSource::connect(&Endpoint::parse(&url).unwrap())
         .await
@@ -383,21 +370,8 @@ async fn a_wrong_password_is_auth_without_the_password() {
     assert_eq!(ok.unwrap(), 1);
     // The password changes after the pool connected: the direct reader's own
     // connection is refused, and says so like a refused pool would.
-    for host in ["%", "127.0.0.1"] {
-        admin
-            .query_drop(format!(
-                "ALTER USER '{user}'@'{host}' IDENTIFIED BY 'second-Pw-456'"
-            ))
-            .await
-            .unwrap();
-    }
+    db.set_password("second-Pw-456").await;
     let (err, _) = read_all(&source, &table, ReadOptions::default()).await;
-    for host in ["%", "127.0.0.1"] {
-        admin
-            .query_drop(format!("DROP USER '{user}'@'{host}'"))
-            .await
-            .unwrap();
-    }
     let err = err.unwrap_err();
     let text = format!("{err} {err:?}");
     match &err {
