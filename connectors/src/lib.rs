@@ -25,10 +25,10 @@ pub mod sqlite;
 pub use endpoint::{mask_password, mask_password_in_text, Endpoint};
 pub use error::{ConnectorError, ErrorKind, Result};
 pub use pipe::copy_direct;
-pub use range::{pick_quantiles, stride_for, CmpOp, KeyKind, Predicate};
+pub use range::{pick_quantiles, stride_for, uuid_text, CmpOp, KeyKind, Predicate};
 pub use registry::{open_source, open_target};
 pub use traits::{
     batch_channel, BatchFeeder, BatchReceiver, BatchSender, FeedCompletion, KeyColumn, KeyRange,
-    KeyTuple, KeyValue, LoadMethod, ReadOptions, RowAddressing, SnapshotGuard, SnapshotId, Source,
-    Target, WriteStats, WriterGone,
+    KeyTuple, KeyValue, LoadMethod, ReadOptions, RowAddressing, SharedSnapshot, SnapshotGuard,
+    SnapshotId, Source, Target, WriteStats, WriterGone,
 };

@@ -128,8 +128,9 @@ impl BatchReceiver {
     }
 }
 
-/// An exported snapshot a reader joins, so every part of a split table sees
-/// the same committed rows (PostgreSQL `pg_export_snapshot()`).
+/// A snapshot a reader joins, so every part of a split table sees the same
+/// committed rows (PostgreSQL `pg_export_snapshot()`; on MySQL, sessions put
+/// in their snapshots at one moment, one per reader).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SnapshotId(pub Arc<str>);
 
@@ -161,6 +162,25 @@ impl std::fmt::Debug for SnapshotGuard {
         f.debug_struct("SnapshotGuard")
             .field("id", &self.id)
             .finish()
+    }
+}
+
+/// What [`Source::begin_snapshot`] could start.
+#[derive(Debug)]
+pub enum SharedSnapshot {
+    /// A snapshot the readers join, open until the guard is dropped.
+    Shared(SnapshotGuard),
+    /// None: why, in words for a warning.
+    Unavailable(String),
+}
+
+impl SharedSnapshot {
+    /// The guard, if there is one.
+    pub fn guard(self) -> Option<SnapshotGuard> {
+        match self {
+            SharedSnapshot::Shared(guard) => Some(guard),
+            SharedSnapshot::Unavailable(_) => None,
+        }
     }
 }
 
@@ -291,11 +311,16 @@ pub trait Source: Send + Sync {
         ))
     }
 
-    /// Starts a snapshot that several readers can share ([`ReadOptions::snapshot`]),
-    /// held until the guard is dropped; `None` when the source cannot share one
-    /// (each reader then reads its own consistent snapshot, not one point in time).
-    async fn begin_snapshot(&self) -> Result<Option<SnapshotGuard>> {
-        Ok(None)
+    /// Starts a snapshot of `table` that reads will share
+    /// ([`ReadOptions::snapshot`]), held until the guard is dropped; at most
+    /// `readers` of them run at once. When the
+    /// source cannot give one, each reader reads in a consistent snapshot of
+    /// its own, not at one point in time, and the answer says why.
+    async fn begin_snapshot(&self, table: &Table, readers: usize) -> Result<SharedSnapshot> {
+        let _ = (table, readers);
+        Ok(SharedSnapshot::Unavailable(
+            "the source cannot share a snapshot between sessions".into(),
+        ))
     }
 }
 

@@ -6,6 +6,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use arrow_array::cast::AsArray;
 use arrow_array::{Array, RecordBatch};
 use ferry_connectors::mysql::MySqlSource;
@@ -163,13 +165,7 @@ async fn a_value_over_16_mib_is_reassembled() {
     db.execute("CREATE TABLE big (b LONGBLOB, id INT PRIMARY KEY)")
         .await;
     let (wire, driver) = sources(&db).await;
-    let table = wire
-        .introspect()
-        .await
-        .unwrap()
-        .table("big")
-        .unwrap()
-        .clone();
+    let table = common::table_model(&wire, "big").await;
     // 20 MiB + 3, with every byte value (0xFB NULL marker, 0xFE, 0xFF included).
     let big: Vec<u8> = (0..=255u8).cycle().take((20 << 20) + 3).collect();
     load_escaped(&db, "big", &[(&big, 1), (b"small", 2)]).await;
@@ -244,9 +240,15 @@ async fn a_server_error_mid_stream_names_the_table() {
     assert_eq!(wire.wire_refusal(), None);
 }
 
-/// Transactions open on other sessions whose database is `db`'s, counted
-/// from a thread of its own while the caller's runtime is blocked, so the
-/// pool cannot reset a returned connection in the background first.
+/// Transactions still open on other sessions whose database is `db`'s,
+/// counted from a thread of its own while the caller's runtime is blocked, so
+/// the pool cannot reset a returned connection in the background first.
+///
+/// A reader that stops early closes its socket; the server ends that
+/// session's transaction only when its thread notices, a moment later. So the
+/// count is taken again until it reaches zero or 10 s have passed: a closed
+/// session's transaction goes away, one left open on a live (pooled)
+/// connection does not.
 fn open_transactions(db: &MySqlDb) -> u64 {
     let (url, name) = (db.url.clone(), db.name.clone());
     std::thread::spawn(move || {
@@ -256,17 +258,25 @@ fn open_transactions(db: &MySqlDb) -> u64 {
             .unwrap();
         rt.block_on(async move {
             let mut conn = mysql_async::Conn::from_url(url).await.unwrap();
-            let open: Option<u64> = conn
-                .exec_first(
-                    "SELECT COUNT(*) FROM information_schema.INNODB_TRX t \
-                     JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id \
-                     WHERE p.DB = ? AND p.ID <> CONNECTION_ID()",
-                    (name,),
-                )
-                .await
-                .unwrap();
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+            let open = loop {
+                let open: Option<u64> = conn
+                    .exec_first(
+                        "SELECT COUNT(*) FROM information_schema.INNODB_TRX t \
+                         JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id \
+                         WHERE p.DB = ? AND p.ID <> CONNECTION_ID()",
+                        (name.as_str(),),
+                    )
+                    .await
+                    .unwrap();
+                let open = open.unwrap_or(0);
+                if open == 0 || std::time::Instant::now() > deadline {
+                    break open;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            };
             conn.disconnect().await.unwrap();
-            open.unwrap_or(0)
+            open
         })
     })
     .join()
@@ -289,29 +299,29 @@ async fn a_refused_value_mid_stream_leaves_no_transaction_open() {
     )
     .await;
     let (wire, driver) = sources(&db).await;
-    let table = wire.introspect().await.unwrap().table("z").unwrap().clone();
+    let table = common::table_model(&wire, "z").await;
     let options = ReadOptions {
         batch_rows: 1000,
         ..ReadOptions::default()
     };
-    for source in [&wire, &driver] {
+    for (source, reader) in [(&wire, "direct"), (&driver, "driver")] {
         let (read, batches) = read_all(source, &table, options.clone()).await;
         match read {
             Err(ConnectorError::Data { column, detail, .. }) => {
                 assert_eq!(column, "d");
                 assert!(detail.contains("row 30000"), "{detail}");
             }
-            other => panic!("expected a data error, got {other:?}"),
+            other => panic!("{reader} reader: expected a data error, got {other:?}"),
         }
         assert_eq!(
             batches.len(),
             29,
-            "the batches before the bad one were sent"
+            "{reader} reader: the batches before the bad one were sent"
         );
         assert_eq!(
             open_transactions(&db),
             0,
-            "a reader left its transaction open"
+            "the {reader} reader left its transaction open"
         );
     }
 }
@@ -325,7 +335,7 @@ async fn both_readers_stop_quietly_and_release_the_table() {
     )
     .await;
     let (wire, driver) = sources(&db).await;
-    let table = wire.introspect().await.unwrap().table("n").unwrap().clone();
+    let table = common::table_model(&wire, "n").await;
     for source in [wire, driver] {
         let (tx, mut rx) = tokio::sync::mpsc::channel(1);
         let options = ReadOptions {
@@ -359,13 +369,7 @@ async fn a_wrong_password_is_auth_without_the_password() {
     let source = MySqlSource::connect(&Endpoint::parse(&url).unwrap())
         .await
         .unwrap();
-    let table = source
-        .introspect()
-        .await
-        .unwrap()
-        .table("t")
-        .unwrap()
-        .clone();
+    let table = common::table_model(&source, "t").await;
     let (ok, _) = read_all(&source, &table, ReadOptions::default()).await;
     assert_eq!(ok.unwrap(), 1);
     // The password changes after the pool connected: the direct reader's own
@@ -411,13 +415,7 @@ async fn time_both_readers_on_lineitem() {
     ))
     .await;
     let (wire, driver) = sources(&db).await;
-    let table = wire
-        .introspect()
-        .await
-        .unwrap()
-        .table("lineitem")
-        .unwrap()
-        .clone();
+    let table = common::table_model(&wire, "lineitem").await;
     for round in 1..=2 {
         for (name, source) in [("direct", &wire), ("mysql_async", &driver)] {
             let start = std::time::Instant::now();

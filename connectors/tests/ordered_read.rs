@@ -7,6 +7,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Int32Type, Int64Type};
 use arrow_array::{Array, RecordBatch};
@@ -303,13 +305,7 @@ async fn sqlite_orders_durations_by_value() {
     let source = open_source(&Endpoint::parse(&format!("sqlite://{}", file.0.display())).unwrap())
         .await
         .unwrap();
-    let table = source
-        .introspect()
-        .await
-        .unwrap()
-        .table("d")
-        .unwrap()
-        .clone();
+    let table = common::table_model(&*source, "d").await;
     let options = ReadOptions {
         order_by_key: true,
         ..ReadOptions::default()

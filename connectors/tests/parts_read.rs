@@ -1,16 +1,21 @@
 //! Reading parts of a table on the real servers: a key range read with the
-//! conditions and cut points each dialect builds, and PostgreSQL parts
-//! joining one exported snapshot (which ctid ranges depend on).
+//! conditions and cut points each dialect builds, PostgreSQL parts joining one
+//! exported snapshot (which ctid ranges depend on), and MySQL parts reading
+//! sessions whose snapshots started at one moment.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::Int32Type;
 use ferry_connectors::mysql::MySqlSource;
 use ferry_connectors::postgres::PgSource;
-use ferry_connectors::{Endpoint, KeyColumn, KeyRange, ReadOptions, Source};
+use ferry_connectors::{Endpoint, KeyColumn, KeyRange, ReadOptions, SharedSnapshot, Source};
 use ferry_fixtures::{MySqlDb, PgDb};
 use ferry_schema::Table;
+use mysql_async::prelude::Queryable;
+use std::time::{Duration, Instant};
 
 /// Reads `table` with `options`; returns the `v` column's values, sorted.
 async fn read_v(source: &dyn Source, table: &Table, options: ReadOptions) -> Vec<i32> {
@@ -74,17 +79,96 @@ async fn mysql_case_insensitive_and_hostile_keys_cut_into_exact_ranges() {
     let source = MySqlSource::connect(&Endpoint::parse(&db.url).unwrap())
         .await
         .unwrap();
-    let table = source
-        .introspect()
-        .await
-        .unwrap()
-        .table("t")
-        .unwrap()
-        .clone();
+    let table = common::table_model(&source, "t").await;
     check_cut_ranges(&source, &table, &["s", "n"], 700).await;
     // The leading column alone: ranges of equal-under-collation values.
     check_cut_ranges(&source, &table, &["s"], 700).await;
-    assert!(source.begin_snapshot().await.unwrap().is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mysql_parts_read_sessions_whose_snapshots_start_at_one_moment() {
+    let db = MySqlDb::create("partsnap_my").await;
+    db.execute(
+        "CREATE TABLE t (id INT PRIMARY KEY, v INT NOT NULL);
+         INSERT INTO t SELECT seq, seq FROM seq_0_to_699;",
+    )
+    .await;
+    let source = MySqlSource::connect(&Endpoint::parse(&db.url).unwrap())
+        .await
+        .unwrap();
+    let table = common::table_model(&source, "t").await;
+    // Two sessions for three parts: the third waits for one, whose
+    // transaction (and snapshot) is still open after the part it read.
+    let guard = match source.begin_snapshot(&table, 2).await.unwrap() {
+        SharedSnapshot::Shared(guard) => guard,
+        SharedSnapshot::Unavailable(why) => panic!("no shared snapshot: {why}"),
+    };
+    db.execute("INSERT INTO t VALUES (1000, 1000); UPDATE t SET v = v + 5000 WHERE id < 10;")
+        .await;
+    // The three parts all see the rows as they were.
+    let part = |low, high| ReadOptions {
+        key_range: Some(KeyRange::integer("id", low, high)),
+        snapshot: Some(guard.id().clone()),
+        ..ReadOptions::default()
+    };
+    let (a, b, c) = tokio::join!(
+        read_v(&source, &table, part(None, Some(200))),
+        read_v(&source, &table, part(Some(200), Some(500))),
+        read_v(&source, &table, part(Some(500), None)),
+    );
+    let seen: Vec<i32> = a.into_iter().chain(b).chain(c).collect();
+    assert_eq!(seen, (0..700).collect::<Vec<i32>>());
+    // So does a later read of the whole table in the same snapshot.
+    let again = read_v(&source, &table, part(None, None)).await;
+    assert_eq!(again, (0..700).collect::<Vec<i32>>());
+    // Once the guard is gone, the snapshot is refused by name.
+    let ended = part(None, None);
+    drop(guard);
+    let (tx, _rx) = tokio::sync::mpsc::channel(64);
+    let err = source
+        .read_table(&table, ended, tx)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("has ended"), "{err}");
+    assert_eq!(
+        read_v(&source, &table, ReadOptions::default()).await.len(),
+        701
+    );
+
+    // An open write transaction on the table: the lock that would hold
+    // writes off waits for it only briefly, then the parts go unshared.
+    let mut writer = db.conn().await;
+    writer.query_drop("START TRANSACTION").await.unwrap();
+    writer
+        .query_drop("UPDATE t SET v = v + 1 WHERE id = 1")
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let outcome = source.begin_snapshot(&table, 2).await.unwrap();
+    let waited = started.elapsed();
+    match outcome {
+        SharedSnapshot::Unavailable(why) => {
+            assert!(why.contains("LOCK TABLES t READ"), "{why}")
+        }
+        SharedSnapshot::Shared(_) => panic!("a snapshot was shared past an open write"),
+    }
+    assert!(waited < Duration::from_secs(30), "waited {waited:?}");
+    writer.query_drop("COMMIT").await.unwrap();
+    // The writer was not left blocked: its commit went through (id 1 had
+    // been moved to 5001 above).
+    assert_eq!(
+        read_v(&source, &table, part_free(Some(1), Some(2))).await,
+        vec![5002]
+    );
+}
+
+/// A range read outside any shared snapshot.
+fn part_free(low: Option<i64>, high: Option<i64>) -> ReadOptions {
+    ReadOptions {
+        key_range: Some(KeyRange::integer("id", low, high)),
+        ..ReadOptions::default()
+    }
 }
 
 #[tokio::test]
@@ -98,16 +182,15 @@ async fn postgres_parts_share_one_exported_snapshot() {
     let source = PgSource::connect(&Endpoint::parse(&db.url).unwrap())
         .await
         .unwrap();
-    let table = source
-        .introspect()
-        .await
-        .unwrap()
-        .table("t")
-        .unwrap()
-        .clone();
+    let table = common::table_model(&source, "t").await;
     check_cut_ranges(&source, &table, &["s", "v"], 700).await;
 
-    let guard = source.begin_snapshot().await.unwrap().unwrap();
+    let guard = source
+        .begin_snapshot(&table, 2)
+        .await
+        .unwrap()
+        .guard()
+        .unwrap();
     db.execute("INSERT INTO t VALUES ('late', 1000); UPDATE t SET v = v + 5000 WHERE v < 10;")
         .await;
     let in_snapshot = ReadOptions {

@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use ferry_connectors::postgres::{PgSource, PgTarget};
 use ferry_connectors::{Endpoint, ReadOptions, Source};
 use ferry_fixtures::PgDb;
@@ -28,13 +30,7 @@ async fn copy_one_million_rows() {
     let target = PgTarget::connect(&Endpoint::parse(&to.url).unwrap(), 1)
         .await
         .unwrap();
-    let table = source
-        .introspect()
-        .await
-        .unwrap()
-        .table("wide")
-        .unwrap()
-        .clone();
+    let table = common::table_model(&source, "wide").await;
 
     let (tx, mut rx) = tokio::sync::mpsc::channel(4);
     let start = Instant::now();

@@ -4,6 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use arrow_array::{Float64Array, RecordBatch};
 use ferry_connectors::sqlite::{SqliteSource, SqliteTarget};
 use ferry_connectors::{ConnectorError, Endpoint, ErrorKind, ReadOptions, Source, Target};
@@ -82,7 +84,7 @@ async fn text_in_an_integer_column_names_table_column_and_row() {
         .execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER); INSERT INTO t VALUES (1, 5), (2, 'abc');")
         .unwrap();
     let src = SqliteSource::open(&endpoint(&db.0)).unwrap();
-    let table = src.introspect().await.unwrap().table("t").unwrap().clone();
+    let table = common::table_model(&src, "t").await;
     let (tx, _rx) = tokio::sync::mpsc::channel(4);
     let err = src
         .read_table(&table, ReadOptions::default(), tx)
@@ -136,13 +138,7 @@ async fn nan_is_refused_not_nulled() {
 #[tokio::test]
 async fn dropped_receiver_stops_the_reader_quietly() {
     let src = SqliteSource::open(&endpoint(&ferry_fixtures::chinook_sqlite_path(false))).unwrap();
-    let table = src
-        .introspect()
-        .await
-        .unwrap()
-        .table("Track")
-        .unwrap()
-        .clone();
+    let table = common::table_model(&src, "Track").await;
     let (tx, rx) = tokio::sync::mpsc::channel(1);
     drop(rx);
     let read = src

@@ -4,6 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use ferry_connectors::sqlite::{SqliteSource, SqliteTarget};
 use ferry_connectors::{Endpoint, ReadOptions, Source, Target};
 use rusqlite::types::Value;
@@ -163,7 +165,7 @@ async fn reset_identity_moves_the_sequence() {
     .await
     .unwrap();
     let src = SqliteSource::open(&endpoint(&db.0)).unwrap();
-    let table = src.introspect().await.unwrap().table("a").unwrap().clone();
+    let table = common::table_model(&src, "a").await;
     dst.reset_identity(&table).await.unwrap();
     assert_eq!(
         dst.query_u64("SELECT seq FROM sqlite_sequence WHERE name = 'a'")

@@ -4,6 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Date32Type, Int64Type, TimestampMicrosecondType};
 use arrow_array::Array;
@@ -416,13 +418,7 @@ async fn fixture_values_decode_to_the_conventions() {
         .execute_batch(&sql)
         .unwrap();
     let src = SqliteSource::open(&endpoint(&db.0)).unwrap();
-    let table = src
-        .introspect()
-        .await
-        .unwrap()
-        .table("types")
-        .unwrap()
-        .clone();
+    let table = common::table_model(&src, "types").await;
     let batch = read_one(&src, &table).await;
     let cols = batch.columns();
     let idx = |name: &str| table.copied_columns().position(|c| c.name == name).unwrap();

@@ -21,6 +21,7 @@ pub mod plan;
 pub mod progress;
 pub mod report;
 pub mod verify;
+mod verify_parts;
 pub mod verify_run;
 
 pub use config::{Config, IfExists};
@@ -29,4 +30,4 @@ pub use migrate::{migrate, MigrateOptions};
 pub use plan::{build_plan, Plan, PlanSettings, TablePlan};
 pub use progress::Progress;
 pub use report::{Report, VerifyReport};
-pub use verify_run::{verify, VerifyLevel, VerifyOptions};
+pub use verify_run::{verify, VerifyLevel, VerifyLimits, VerifyOptions};

@@ -18,11 +18,12 @@ use crate::parts::{
 use crate::plan::{build_plan, Plan, PlanSettings, TablePlan};
 use crate::progress::Progress;
 use crate::report::{ForeignKeyReport, Report, TableReport};
-use crate::verify_run::{verify_plan, VerifyLevel};
+use crate::verify_parts::rows_above;
+use crate::verify_run::{verify_plan, VerifyLevel, VerifyLimits};
 use crate::{EngineError, Result};
 use ferry_connectors::{
     open_source, open_target, Endpoint, ErrorKind, KeyColumn, KeyRange, LoadMethod, ReadOptions,
-    RowAddressing, SnapshotGuard, Source, Target,
+    RowAddressing, SharedSnapshot, SnapshotGuard, Source, Target,
 };
 use ferry_schema as ddl;
 use std::collections::HashMap;
@@ -263,8 +264,11 @@ pub async fn migrate(options: &MigrateOptions, progress: &Progress) -> Result<Re
             target_as_source,
             &verified_plan,
             &target_schema,
-            options.jobs,
-            options.read.batch_rows,
+            VerifyLimits {
+                jobs: options.jobs,
+                batch_rows: options.read.batch_rows,
+                split_larger_than: options.split_larger_than,
+            },
             progress,
         )
         .await;
@@ -606,24 +610,12 @@ async fn plan_table_parts(
     // Each part commits on its own: fine for a table this run created empty
     // (dropped on failure), not for rows appended to an existing one. SQLite
     // serializes writers, so parts would only queue.
-    if options.split_larger_than == 0
-        || t.append
-        || options.target.dialect == ferry_schema::Dialect::Sqlite
-    {
+    if t.append || options.target.dialect == ferry_schema::Dialect::Sqlite {
         return Ok(TableParts::whole());
     }
-    // The catalog's estimate spares a COUNT(*) of clearly large tables (it
-    // only sizes the parts, whose ranges cover every key whatever the real
-    // count); near the threshold the exact count decides.
-    let estimate = source.estimate_rows(&t.source.name).await?;
-    let rows = if estimate / 2 > options.split_larger_than {
-        estimate
-    } else {
-        source.count_rows(&t.source.name).await?
+    let Some(rows) = rows_above(source, &t.source.name, options.split_larger_than).await? else {
+        return Ok(TableParts::whole());
     };
-    if rows <= options.split_larger_than {
-        return Ok(TableParts::whole());
-    }
     let name = &t.source.name;
     let wanted = parts_wanted(rows, options.split_larger_than, MAX_PARTS);
     let not_split = |warnings: &mut Vec<String>, reason: &str| {
@@ -677,20 +669,23 @@ async fn plan_table_parts(
     if ranges.len() <= 1 {
         return Ok(TableParts::whole());
     }
-    let snapshot = source.begin_snapshot().await?.map(Arc::new);
-    if snapshot.is_none() {
-        if by_address {
-            // A row address is only stable within one snapshot.
-            return Ok(not_split(
-                warnings,
-                "its row-address parts would need one shared snapshot, which the source cannot export",
-            ));
+    // One reading session per part that can run at once.
+    let readers = ranges.len().min(options.jobs.max(1));
+    let snapshot = match source.begin_snapshot(&t.source, readers).await? {
+        SharedSnapshot::Shared(guard) => Some(Arc::new(guard)),
+        // A row address is only stable within one snapshot.
+        SharedSnapshot::Unavailable(why) if by_address => {
+            let reason = format!("its row-address parts need one shared snapshot, and {why}");
+            return Ok(not_split(warnings, &reason));
         }
-        warnings.push(format!(
-            "table {name} was copied in {} parts, each read in its own consistent snapshot but not at one point in time (the source cannot share a snapshot between sessions): quiesce writes to the source during the copy, or check the result with ferry verify",
-            ranges.len()
-        ));
-    }
+        SharedSnapshot::Unavailable(why) => {
+            warnings.push(format!(
+                "table {name} was copied in {} parts, each read in its own consistent snapshot but not at one point in time ({why}): quiesce writes to the source during the copy, or check the result with ferry verify",
+                ranges.len()
+            ));
+            None
+        }
+    };
     Ok(TableParts {
         ranges: ranges.into_iter().map(Some).collect(),
         snapshot,
@@ -699,11 +694,21 @@ async fn plan_table_parts(
 
 /// A table's parts as the run being resumed planned them, which of them are
 /// already copied, and a new snapshot for the rest when there are several.
-async fn recorded_parts(source: &dyn Source, r: &TableRecord) -> Result<(TableParts, Vec<bool>)> {
+async fn recorded_parts(
+    source: &dyn Source,
+    t: &TablePlan,
+    r: &TableRecord,
+    jobs: usize,
+) -> Result<(TableParts, Vec<bool>)> {
     let ranges: Vec<Option<KeyRange>> = r.parts.iter().map(|(range, _)| range.clone()).collect();
-    let done = r.parts.iter().map(|(_, done)| *done).collect();
-    let snapshot = if ranges.len() > 1 {
-        source.begin_snapshot().await?.map(Arc::new)
+    let done: Vec<bool> = r.parts.iter().map(|(_, done)| *done).collect();
+    let remaining = done.iter().filter(|d| !**d).count();
+    let snapshot = if remaining > 1 {
+        source
+            .begin_snapshot(&t.source, remaining.min(jobs))
+            .await?
+            .guard()
+            .map(Arc::new)
     } else {
         None
     };
@@ -783,7 +788,7 @@ async fn copy_all(
             continue;
         }
         let parts = match record.filter(|r| !r.parts.is_empty()) {
-            Some(r) => recorded_parts(&**source, r).await,
+            Some(r) => recorded_parts(&**source, t, r, jobs).await,
             None => planned_parts(&**source, &**target, t, options, &run.ledger, warnings).await,
         };
         let (TableParts { ranges, snapshot }, done) = match parts {

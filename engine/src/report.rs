@@ -214,6 +214,32 @@ pub struct TableVerify {
     pub error: Option<String>,
     /// Things worth knowing (a key missing on the target, a relaxed rule).
     pub warnings: Vec<String>,
+    /// The key ranges a large table was compared in, one entry each; empty
+    /// when it was compared whole.
+    pub parts: Vec<PartVerify>,
+}
+
+/// One key range of a table compared in parts.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct PartVerify {
+    /// 1-based position among the table's parts.
+    pub part: usize,
+    /// The range as the target's SQL condition (what to re-copy if it differs).
+    pub range: String,
+    /// `PASS`, `FAIL` or `ERROR`.
+    pub status: String,
+    /// Rows read from the source in this range.
+    pub rows_source: u64,
+    /// Rows read from the target in this range.
+    pub rows_target: u64,
+    /// Rows of the range missing on the target.
+    pub missing_count: u64,
+    /// Rows of the range extra on the target.
+    pub extra_count: u64,
+    /// Rows of the range that differ.
+    pub changed_count: u64,
+    /// Why this range could not be compared.
+    pub error: Option<String>,
 }
 
 impl VerifyReport {
@@ -233,13 +259,17 @@ impl VerifyReport {
             "table", "status", "source", "target", "chunks", "seconds", "differences"
         ));
         for t in &self.tables {
+            let in_parts = match t.parts.len() {
+                0 => String::new(),
+                n => format!(" ({n} parts)"),
+            };
             let (rs, rt, chunks, diffs) = match &t.diff {
                 Some(d) => (
                     d.rows_source.to_string(),
                     d.rows_target.to_string(),
                     d.chunks.to_string(),
                     format!(
-                        "{} missing, {} extra, {} changed",
+                        "{} missing, {} extra, {} changed{in_parts}",
                         d.missing_count, d.extra_count, d.changed_count
                     ),
                 ),
@@ -256,6 +286,22 @@ impl VerifyReport {
             }
             for w in &t.warnings {
                 out.push_str(&format!("{}: warning: {w}\n", t.target_table));
+            }
+            let count = t.parts.len();
+            for p in t.parts.iter().filter(|p| p.status != "PASS") {
+                out.push_str(&format!(
+                    "{}: part {}/{count} {}: {}: {} missing, {} extra, {} changed{}\n",
+                    t.target_table,
+                    p.part,
+                    p.range,
+                    p.status,
+                    p.missing_count,
+                    p.extra_count,
+                    p.changed_count,
+                    p.error
+                        .as_ref()
+                        .map_or_else(String::new, |e| format!(" ({e})"))
+                ));
             }
             if let Some(d) = &t.diff {
                 for m in d.missing.iter().take(5) {

@@ -8,24 +8,27 @@
 //!                                      ├─▶ blocking thread: cast + KeyedDiff (rayon hashing)
 //! target reader (ordered by key) ─mpsc─┘
 //! ```
-//! A table without a key is compared as a multiset (two passes when the first
-//! finds differing buckets). A problem with one table (missing on a side, a
-//! missing column, an incompatible type) is reported for that table and the
-//! others are still verified.
+//! A large table with an integer-led key is compared in key ranges, each
+//! range a work unit of its own ([`crate::verify_parts`]); the report lists
+//! the ranges that differ. A table without a key is compared as a multiset
+//! (two passes when the first finds differing buckets). A problem with one
+//! table (missing on a side, a missing column, an incompatible type) is
+//! reported for that table and the others are still verified.
 
 use crate::cast::cast_array;
 use crate::plan::{Plan, TablePlan};
 use crate::progress::Progress;
-use crate::report::{TableVerify, VerifyReport};
-use crate::verify::{KeyedDiff, KeylessDiff, Side};
+use crate::report::{PartVerify, TableVerify, VerifyReport};
+use crate::verify::{KeyedDiff, KeylessDiff, Side, TableDiff};
+use crate::verify_parts::{verify_parts, VerifyPart};
 use arrow_array::RecordBatch;
 use arrow_schema::{DataType, Field, Schema as ArrowSchema, SchemaRef};
-use ferry_connectors::{ReadOptions, Source};
+use ferry_connectors::{ReadOptions, SharedSnapshot, SnapshotId, Source};
 use ferry_schema::{Dialect, PrimaryKey, Schema, Table};
 use serde::Serialize;
 use std::sync::Arc;
 use std::time::Instant;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Semaphore};
 
 /// How much verification to do.
 #[derive(
@@ -45,6 +48,17 @@ pub enum VerifyLevel {
 /// Rows per chunk digest.
 const CHUNK_ROWS: usize = 10_000;
 
+/// How much of the machine a verification uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VerifyLimits {
+    /// Tables (or parts of tables) compared at once.
+    pub jobs: usize,
+    /// Rows per batch read.
+    pub batch_rows: usize,
+    /// Compare tables with more rows than this in key ranges (0: never).
+    pub split_larger_than: u64,
+}
+
 /// Verifies the tables of `plan` between `source` and `target` (opened as
 /// sources). `target_schema` is the target's catalog as it is now.
 pub async fn verify_plan(
@@ -52,12 +66,13 @@ pub async fn verify_plan(
     target: Arc<dyn Source>,
     plan: &Plan,
     target_schema: &Schema,
-    jobs: usize,
-    batch_rows: usize,
+    limits: VerifyLimits,
     progress: &Progress,
 ) -> VerifyReport {
     let started = Instant::now();
-    let semaphore = Arc::new(tokio::sync::Semaphore::new(jobs.max(1)));
+    // Each comparison (a whole table, or one part of one) holds a permit while
+    // it reads; a table planning its parts holds one too, then lets it go.
+    let semaphore = Arc::new(Semaphore::new(limits.jobs.max(1)));
     let mut handles = Vec::new();
     for t in &plan.tables {
         let (source, target) = (Arc::clone(&source), Arc::clone(&target));
@@ -66,8 +81,8 @@ pub async fn verify_plan(
         let semaphore = Arc::clone(&semaphore);
         let target_dialect = plan.target_dialect;
         handles.push(tokio::spawn(async move {
-            let _permit = semaphore.acquire_owned().await;
-            verify_table(source, target, table, actual, target_dialect, batch_rows).await
+            let sides = (source, target, semaphore);
+            verify_table(sides, table, actual, target_dialect, limits).await
         }));
     }
     let mut tables = Vec::new();
@@ -102,13 +117,15 @@ pub async fn verify_plan(
     }
 }
 
+/// The two sides and the permits comparisons take.
+type Endpoints = (Arc<dyn Source>, Arc<dyn Source>, Arc<Semaphore>);
+
 async fn verify_table(
-    source: Arc<dyn Source>,
-    target: Arc<dyn Source>,
+    endpoints: Endpoints,
     plan: Arc<TablePlan>,
     actual: Option<Table>,
     target_dialect: Dialect,
-    batch_rows: usize,
+    limits: VerifyLimits,
 ) -> TableVerify {
     let started = Instant::now();
     let mut result = TableVerify {
@@ -122,7 +139,7 @@ async fn verify_table(
             plan.target.name
         )),
         Some(actual) => {
-            full_table(source, target, &plan, actual, target_dialect, batch_rows, &mut result).await
+            full_table(endpoints, &plan, actual, target_dialect, limits, &mut result).await
         }
     };
     match outcome {
@@ -180,14 +197,17 @@ fn target_read_model(
 }
 
 async fn full_table(
-    source: Arc<dyn Source>,
-    target: Arc<dyn Source>,
+    (source, target, semaphore): Endpoints,
     plan: &TablePlan,
     actual: Table,
     target_dialect: Dialect,
-    batch_rows: usize,
+    limits: VerifyLimits,
     result: &mut TableVerify,
 ) -> std::result::Result<(), String> {
+    let permit = Arc::clone(&semaphore)
+        .acquire_owned()
+        .await
+        .map_err(|e| e.to_string())?;
     let target_model = target_read_model(plan, &actual, result)?;
     // The plan's target types are what the source is cast to; the target's
     // own arrays are cast to them too when its catalog says otherwise.
@@ -240,7 +260,7 @@ async fn full_table(
         }
     }
     let options = ReadOptions {
-        batch_rows,
+        batch_rows: limits.batch_rows,
         order_by_key: key_positions.is_some(),
         ..ReadOptions::default()
     };
@@ -258,15 +278,42 @@ async fn full_table(
         source_casts: plan.casts.clone(),
         target_casts,
         schema: Arc::clone(&schema),
-        options,
+        source_options: options.clone(),
+        target_options: options,
     };
     match key_positions {
         Some(key) => {
             result.method = "key".into();
             result.key = key.iter().map(|&i| names[i].clone()).collect();
-            let diff = KeyedDiff::new(schema, key, logical, zero_sign_matters, CHUNK_ROWS);
-            let diff = sides.stream(diff).await?;
-            result.diff = Some(diff.finish());
+            let parts = verify_parts(
+                &*sides.source,
+                plan,
+                limits.split_larger_than,
+                &mut result.warnings,
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+            let new_diff = move || {
+                KeyedDiff::new(
+                    Arc::clone(&schema),
+                    key.clone(),
+                    logical.clone(),
+                    zero_sign_matters.clone(),
+                    CHUNK_ROWS,
+                )
+            };
+            if parts.len() <= 1 {
+                result.diff = Some(sides.stream(new_diff()).await?.finish());
+            } else {
+                // The parts take permits of their own.
+                drop(permit);
+                let ranges = PartRanges {
+                    parts,
+                    dialect: target_dialect,
+                    jobs: limits.jobs,
+                };
+                compare_parts(sides, ranges, new_diff, &semaphore, result).await?;
+            }
         }
         None => {
             result.method = "multiset".into();
@@ -317,7 +364,105 @@ impl Sink for KeylessDiff {
     }
 }
 
-/// Everything needed to read one table from both sides.
+/// A table's key ranges, the dialect the report spells them in, and how many
+/// can be compared at once.
+struct PartRanges {
+    parts: Vec<VerifyPart>,
+    dialect: Dialect,
+    jobs: usize,
+}
+
+/// Compares each part of a table as its own work unit (each side read at one
+/// point in time where it can share a snapshot), then adds the parts up into
+/// the table's result, with one report entry per part.
+async fn compare_parts(
+    sides: Sides,
+    ranges: PartRanges,
+    new_diff: impl Fn() -> KeyedDiff,
+    semaphore: &Arc<Semaphore>,
+    result: &mut TableVerify,
+) -> std::result::Result<(), String> {
+    let count = ranges.parts.len();
+    let readers = count.min(ranges.jobs.max(1));
+    let snapshot = |side: &'static str, s: Arc<dyn Source>, table: Table| async move {
+        s.begin_snapshot(&table, readers)
+            .await
+            .map(SharedSnapshot::guard)
+            .map_err(|e| format!("opening a snapshot on the {side}: {e}"))
+    };
+    let (source_snapshot, target_snapshot) = tokio::try_join!(
+        snapshot(
+            "source",
+            Arc::clone(&sides.source),
+            sides.source_model.clone()
+        ),
+        snapshot(
+            "target",
+            Arc::clone(&sides.target),
+            sides.target_model.clone()
+        )
+    )?;
+    let id = |s: &Option<ferry_connectors::SnapshotGuard>| s.as_ref().map(|s| s.id().clone());
+    let handles: Vec<_> = ranges
+        .parts
+        .iter()
+        .map(|part| {
+            let sides = sides.for_part(part, id(&source_snapshot), id(&target_snapshot));
+            let diff = new_diff();
+            let semaphore = Arc::clone(semaphore);
+            tokio::spawn(async move {
+                let _permit = semaphore.acquire_owned().await;
+                sides.stream(diff).await.map(KeyedDiff::finish)
+            })
+        })
+        .collect();
+    let mut whole = TableDiff::default();
+    let mut first_error = None;
+    for (i, (handle, part)) in handles.into_iter().zip(&ranges.parts).enumerate() {
+        let range = part
+            .target
+            .as_ref()
+            .and_then(|r| r.condition(ranges.dialect))
+            .unwrap_or_default();
+        let mut entry = PartVerify {
+            part: i + 1,
+            range,
+            ..PartVerify::default()
+        };
+        match handle.await.map_err(|e| e.to_string()).and_then(|r| r) {
+            Ok(diff) => {
+                entry.status = match (diff.is_match(), &diff.error) {
+                    (true, _) => "PASS",
+                    (false, None) => "FAIL",
+                    (false, Some(_)) => "ERROR",
+                }
+                .into();
+                entry.rows_source = diff.rows_source;
+                entry.rows_target = diff.rows_target;
+                entry.missing_count = diff.missing_count;
+                entry.extra_count = diff.extra_count;
+                entry.changed_count = diff.changed_count;
+                entry.error.clone_from(&diff.error);
+                whole.absorb(diff);
+            }
+            Err(e) => {
+                first_error.get_or_insert_with(|| {
+                    format!("part {}/{count} ({}): {e}", i + 1, entry.range)
+                });
+                entry.status = "ERROR".into();
+                entry.error = Some(e);
+            }
+        }
+        result.parts.push(entry);
+    }
+    // The snapshots were held until every part was read.
+    drop((source_snapshot, target_snapshot));
+    result.diff = Some(whole);
+    first_error.map_or(Ok(()), Err)
+}
+
+/// Everything needed to read one table (or one part of it) from both sides.
+#[derive(Clone)]
 struct Sides {
     source: Arc<dyn Source>,
     target: Arc<dyn Source>,
@@ -326,10 +471,26 @@ struct Sides {
     source_casts: Vec<Option<DataType>>,
     target_casts: Vec<Option<DataType>>,
     schema: SchemaRef,
-    options: ReadOptions,
+    source_options: ReadOptions,
+    target_options: ReadOptions,
 }
 
 impl Sides {
+    /// The same sides reading only `part`, in the given snapshots.
+    fn for_part(
+        &self,
+        part: &VerifyPart,
+        source_snapshot: Option<SnapshotId>,
+        target_snapshot: Option<SnapshotId>,
+    ) -> Sides {
+        let mut sides = self.clone();
+        sides.source_options.key_range.clone_from(&part.source);
+        sides.source_options.snapshot = source_snapshot;
+        sides.target_options.key_range.clone_from(&part.target);
+        sides.target_options.snapshot = target_snapshot;
+        sides
+    }
+
     /// Reads both sides at once and feeds `sink` on a blocking thread, taking a
     /// batch from each side in turn so the two key ranges advance together and
     /// the comparison holds only the batches in between.
@@ -340,7 +501,7 @@ impl Sides {
             let (source, model, options) = (
                 Arc::clone(&self.source),
                 self.source_model.clone(),
-                self.options.clone(),
+                self.source_options.clone(),
             );
             tokio::spawn(async move { source.read_table(&model, options, stx).await })
         };
@@ -348,7 +509,7 @@ impl Sides {
             let (target, model, options) = (
                 Arc::clone(&self.target),
                 self.target_model.clone(),
-                self.options.clone(),
+                self.target_options.clone(),
             );
             tokio::spawn(async move { target.read_table(&model, options, ttx).await })
         };
@@ -429,10 +590,9 @@ pub struct VerifyOptions {
     pub source: ferry_connectors::Endpoint,
     /// Target endpoint.
     pub target: ferry_connectors::Endpoint,
-    /// Tables verified at once.
-    pub jobs: usize,
-    /// Rows per batch read.
-    pub batch_rows: usize,
+    /// Tables (or parts of tables) verified at once, rows per batch, and the
+    /// size above which a table is compared in key ranges.
+    pub limits: VerifyLimits,
     /// Table selection and the config's overrides (renames, excluded columns,
     /// type overrides), so the comparison follows what the migration did.
     pub settings: crate::PlanSettings,
@@ -472,8 +632,7 @@ pub async fn verify(options: &VerifyOptions, progress: &Progress) -> crate::Resu
         target,
         &plan,
         &target_schema,
-        options.jobs,
-        options.batch_rows,
+        options.limits,
         progress,
     )
     .await)

@@ -130,8 +130,79 @@ async fn corruption_on_the_target_is_found_row_by_row() {
     let (code, report, out) = verify(&src.url, &dst.url, &[]);
     assert_eq!(code, Some(1), "{out}");
     assert_eq!(report["ok"], false);
-
     let big = table(&report, "big");
+    assert_eq!(big["parts"].as_array().map(Vec::len), Some(0), "{big:#}");
+    big_corruption_is_named(big);
+
+    let log = table(&report, "log");
+    assert_eq!(log["status"], "FAIL");
+    assert_eq!(log["method"], "multiset");
+    assert_eq!(log["diff"]["extra_count"], 1, "{log:#}");
+    assert!(
+        log["diff"]["extra"][0]["row"]
+            .as_str()
+            .unwrap()
+            .contains('b'),
+        "{log:#}"
+    );
+    assert!(out.contains("big") && out.contains("150000"), "{out}");
+
+    // Compared in key ranges (about 20000 rows each; the count of parts
+    // follows the server's row estimate), the same rows are found, and the
+    // report names exactly the ranges that hold them.
+    let (code, report, out) = verify(&src.url, &dst.url, &["--split-larger-than", "20000"]);
+    assert_eq!(code, Some(1), "{out}");
+    let big = table(&report, "big");
+    big_corruption_is_named(big);
+    let parts = big["parts"].as_array().unwrap();
+    assert!(parts.len() >= 8, "{big:#}");
+    let corrupted = [5, 42, 12345, 77778, 100000, 150000, 200001];
+    let mut rows = 0;
+    for (i, p) in parts.iter().enumerate() {
+        assert_eq!(p["part"], i + 1);
+        let (low, high) = id_bounds(p["range"].as_str().unwrap());
+        let holds = |id: i64| low.is_none_or(|l| id >= l) && high.is_none_or(|h| id < h);
+        let expected = if corrupted.iter().any(|&id| holds(id)) {
+            "FAIL"
+        } else {
+            "PASS"
+        };
+        assert_eq!(p["status"], expected, "{p:#}");
+        if holds(150000) {
+            assert_eq!(p["missing_count"], 1, "{p:#}");
+            let line = format!(
+                "big: part {}/{} {}: FAIL: 1 missing, 0 extra, 0 changed",
+                i + 1,
+                parts.len(),
+                p["range"].as_str().unwrap()
+            );
+            assert!(out.contains(&line), "{line} not in {out}");
+        }
+        rows += p["rows_source"].as_u64().unwrap();
+    }
+    assert_eq!(rows, 200000);
+    assert!(out.contains(&format!("({} parts)", parts.len())), "{out}");
+}
+
+/// The bounds of a part's range as the report spells it for PostgreSQL:
+/// `"id" < 18182`, `"id" >= 18182 AND "id" < 36364` or `"id" >= 181820`.
+fn id_bounds(range: &str) -> (Option<i64>, Option<i64>) {
+    let (mut low, mut high) = (None, None);
+    for term in range.split(" AND ") {
+        if let Some(v) = term.strip_prefix(r#""id" >= "#) {
+            low = Some(v.parse().unwrap());
+        } else if let Some(v) = term.strip_prefix(r#""id" < "#) {
+            high = Some(v.parse().unwrap());
+        } else {
+            panic!("unexpected range term {term:?} in {range:?}");
+        }
+    }
+    (low, high)
+}
+
+/// The corruption made on the target's `big`, found row by row and column by
+/// column whether the table was compared whole or in parts.
+fn big_corruption_is_named(big: &Value) {
     assert_eq!(big["status"], "FAIL");
     assert_eq!(big["method"], "key");
     assert_eq!(
@@ -163,19 +234,6 @@ async fn corruption_on_the_target_is_found_row_by_row() {
         blob["columns"][0]["source"].as_str().unwrap().len() < 400,
         "{blob:#}"
     );
-
-    let log = table(&report, "log");
-    assert_eq!(log["status"], "FAIL");
-    assert_eq!(log["method"], "multiset");
-    assert_eq!(log["diff"]["extra_count"], 1, "{log:#}");
-    assert!(
-        log["diff"]["extra"][0]["row"]
-            .as_str()
-            .unwrap()
-            .contains('b'),
-        "{log:#}"
-    );
-    assert!(out.contains("big") && out.contains("150000"), "{out}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

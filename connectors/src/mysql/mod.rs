@@ -20,6 +20,7 @@ mod error;
 mod literal;
 mod read;
 mod sample;
+mod snapshot;
 mod timefmt;
 mod wire;
 mod write;

@@ -18,14 +18,18 @@ use super::conn::{open_pool, Flavor};
 use super::decode::{TableDecoder, TextRow};
 use super::error::server_error;
 use super::sample;
+use super::snapshot::{self, Origin, SnapshotSessions};
 use super::wire::{self, Scan};
-use crate::{BatchSender, Endpoint, KeyTuple, ReadOptions, Result, RowAddressing, Source};
+use crate::{
+    BatchSender, ConnectorError, Endpoint, KeyTuple, ReadOptions, Result, RowAddressing,
+    SharedSnapshot, SnapshotId, Source,
+};
 use async_trait::async_trait;
 use ferry_schema::ident::{quote, quote_qualified};
 use ferry_schema::{Dialect, LogicalType, Schema, Table};
 use mysql_async::prelude::Queryable;
 use mysql_async::{Pool, Row};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 /// Environment variable that makes every table read go through mysql_async
 /// (`1`): for comparing the two readers, e.g. in benchmarks.
@@ -43,6 +47,8 @@ pub struct MySqlSource {
     /// Why the direct reader could not connect, once it failed to: later
     /// tables go straight to mysql_async.
     wire_refusal: OnceLock<String>,
+    /// Reading sessions waiting in shared snapshots ([`Source::begin_snapshot`]).
+    snapshots: Arc<SnapshotSessions>,
 }
 
 impl MySqlSource {
@@ -56,6 +62,7 @@ impl MySqlSource {
             flavor,
             driver_reader: std::env::var_os(DRIVER_READER_ENV).is_some_and(|v| v == "1"),
             wire_refusal: OnceLock::new(),
+            snapshots: Arc::default(),
         })
     }
 
@@ -165,6 +172,20 @@ impl Source for MySqlSource {
     ) -> Result<u64> {
         let decoder = TableDecoder::new(table)?;
         let sql = select_sql(&self.database, table, &options);
+        if let Some(id) = &options.snapshot {
+            let mut lease = self
+                .snapshots
+                .take(id)
+                .await
+                .ok_or_else(|| snapshot_ended(&table.name, id))?;
+            let streamed =
+                wire::read_on(&mut lease.session, &decoder, &sql, &options, &out).await?;
+            // An early stop left rows unread: the lease is dropped, closing it.
+            if streamed.complete {
+                lease.give_back();
+            }
+            return Ok(streamed.rows);
+        }
         if !self.driver_reader && self.wire_refusal.get().is_none() {
             match wire::read_table(&self.endpoint, &decoder, &sql, &options, &out, true).await? {
                 Scan::Done(rows) => return Ok(rows),
@@ -218,6 +239,26 @@ impl Source for MySqlSource {
 
     async fn row_addressing(&self, _table: &Table) -> Result<RowAddressing> {
         Ok(sample::row_addressing())
+    }
+
+    async fn begin_snapshot(&self, table: &Table, readers: usize) -> Result<SharedSnapshot> {
+        if self.driver_reader {
+            return Ok(SharedSnapshot::Unavailable(format!(
+                "{DRIVER_READER_ENV}=1 reads through mysql_async, whose sessions cannot be put in their snapshots beforehand"
+            )));
+        }
+        if let Some(why) = self.wire_refusal.get() {
+            return Ok(SharedSnapshot::Unavailable(format!(
+                "ferry's direct MySQL reader cannot talk to this server ({why})"
+            )));
+        }
+        let origin = Origin {
+            endpoint: &self.endpoint,
+            database: &self.database,
+            pool: &self.pool,
+            sessions: &self.snapshots,
+        };
+        snapshot::begin(origin, &table.name, readers).await
     }
 }
 
@@ -299,6 +340,19 @@ async fn send(
     *total += u64::try_from(rows.len()).unwrap_or(u64::MAX);
     rows.clear();
     Ok(out.send(batch).await.is_ok())
+}
+
+/// A read asked for a snapshot whose sessions are gone.
+fn snapshot_ended(table: &str, id: &SnapshotId) -> ConnectorError {
+    ConnectorError::Server {
+        dialect: super::error::DIALECT,
+        context: format!("reading table {table}"),
+        detail: format!(
+            "snapshot {} has ended, or lost every reading session to earlier failures",
+            id.0
+        ),
+        code: None,
+    }
 }
 
 /// `SELECT COUNT(*)` of `database.table`.

@@ -14,7 +14,7 @@ use super::error::{self as pgerr, DIALECT};
 use super::{sample, snapshot};
 use crate::{
     BatchSender, ConnectorError, Endpoint, KeyTuple, ReadOptions, Result, RowAddressing,
-    SnapshotGuard, Source,
+    SharedSnapshot, Source,
 };
 use arrow_array::{RecordBatch, RecordBatchOptions};
 use async_trait::async_trait;
@@ -186,8 +186,10 @@ impl Source for PgSource {
         sample::row_addressing(&client, &self.qualified(&table.name)).await
     }
 
-    async fn begin_snapshot(&self) -> Result<Option<SnapshotGuard>> {
-        snapshot::export(self.pool.endpoint()).await.map(Some)
+    async fn begin_snapshot(&self, _table: &Table, _readers: usize) -> Result<SharedSnapshot> {
+        snapshot::export(self.pool.endpoint())
+            .await
+            .map(SharedSnapshot::Shared)
     }
 }
 

@@ -47,7 +47,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// Canonical `8-4-4-4-12` lowercase text.
-pub(crate) fn uuid_text(u: &[u8; 16]) -> String {
+pub fn uuid_text(u: &[u8; 16]) -> String {
     let mut out = String::with_capacity(36);
     for (i, b) in u.iter().enumerate() {
         if matches!(i, 4 | 6 | 8 | 10) {

@@ -16,6 +16,7 @@ mod predicate;
 mod quantile;
 
 pub(crate) use literal::parse_uuid;
+pub use literal::uuid_text;
 pub use predicate::{CmpOp, Predicate};
 pub(crate) use quantile::StrideCuts;
 pub use quantile::{pick_quantiles, stride_for};

@@ -69,6 +69,29 @@ impl TableDiff {
             && self.rows_source == self.rows_target
     }
 
+    /// Adds the comparison of another part of the same table, compared after
+    /// this one: counts add up, rows are kept in order while under the caps,
+    /// and the first error stays.
+    pub fn absorb(&mut self, part: TableDiff) {
+        self.rows_source += part.rows_source;
+        self.rows_target += part.rows_target;
+        self.chunks += part.chunks;
+        self.chunks_differing += part.chunks_differing;
+        self.missing_count += part.missing_count;
+        self.extra_count += part.extra_count;
+        self.changed_count += part.changed_count;
+        let keep = |kept: &mut Vec<RowDiff>, more: Vec<RowDiff>| {
+            let room = MAX_RECORDED_ROWS.saturating_sub(kept.len());
+            kept.extend(more.into_iter().take(room));
+        };
+        keep(&mut self.missing, part.missing);
+        keep(&mut self.extra, part.extra);
+        keep(&mut self.changed, part.changed);
+        if self.error.is_none() {
+            self.error = part.error;
+        }
+    }
+
     /// Records a missing row (counted always, kept while under the cap).
     pub(crate) fn add_missing(&mut self, diff: RowDiff) {
         self.missing_count += diff.count;
@@ -105,6 +128,47 @@ impl TableDiff {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn absorbing_parts_adds_counts_and_caps_the_kept_rows() {
+        let row = |key: &str| RowDiff {
+            key: key.into(),
+            columns: Vec::new(),
+            row: None,
+            count: 1,
+        };
+        let part = |missing: usize, first: &str| {
+            let mut d = TableDiff {
+                rows_source: 10,
+                rows_target: 9,
+                chunks: 2,
+                chunks_differing: 1,
+                ..TableDiff::default()
+            };
+            for i in 0..missing {
+                d.add_missing(row(&format!("{first}{i}")));
+            }
+            d
+        };
+        let mut whole = part(MAX_RECORDED_ROWS - 1, "a");
+        whole.absorb(part(3, "b"));
+        let mut failed = part(0, "c");
+        failed.error = Some("part 3 stopped".into());
+        whole.absorb(failed);
+        whole.absorb(TableDiff {
+            error: Some("later".into()),
+            ..TableDiff::default()
+        });
+        assert_eq!(whole.rows_source, 30);
+        assert_eq!(whole.rows_target, 27);
+        assert_eq!((whole.chunks, whole.chunks_differing), (6, 3));
+        assert_eq!(whole.missing_count, MAX_RECORDED_ROWS as u64 + 2);
+        assert_eq!(whole.missing.len(), MAX_RECORDED_ROWS);
+        // The kept rows stay in part order: the first of part two fills the cap.
+        assert_eq!(whole.missing.last().map(|r| r.key.as_str()), Some("b0"));
+        assert_eq!(whole.error.as_deref(), Some("part 3 stopped"));
+        assert!(!whole.is_match());
+    }
 
     #[test]
     fn match_needs_no_difference_and_no_error() {

@@ -154,15 +154,12 @@ fn render_bytes(bytes: &[u8]) -> String {
     out
 }
 
+/// A UUID as its canonical text (the form both dialects print).
 fn render_uuid(b: &[u8]) -> String {
-    let mut out = String::with_capacity(36);
-    for (i, byte) in b.iter().enumerate() {
-        if matches!(i, 4 | 6 | 8 | 10) {
-            out.push('-');
-        }
-        let _ = write!(out, "{byte:02x}");
+    match <&[u8; 16]>::try_from(b) {
+        Ok(u) => ferry_connectors::uuid_text(u),
+        Err(_) => render_bytes(b),
     }
-    out
 }
 
 /// Howard Hinnant's civil_from_days: (year, month, day) of days since 1970-01-01.
@@ -264,6 +261,12 @@ mod tests {
         );
         assert_eq!(render_date(-1), "1969-12-31");
         assert_eq!(render_duration(-3_600_000_001), "-01:00:00.000001");
+        let id: Vec<u8> = (0x10..0x20).collect();
+        let uuids = arrow_array::FixedSizeBinaryArray::try_from_iter(std::iter::once(id)).unwrap();
+        assert_eq!(
+            render_value(&uuids, 0, &LogicalType::Uuid),
+            "10111213-1415-1617-1819-1a1b1c1d1e1f"
+        );
     }
 
     #[test]

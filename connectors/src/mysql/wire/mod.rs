@@ -36,8 +36,9 @@ mod scan;
 #[cfg(test)]
 mod tests;
 
+pub(crate) use handshake::Session;
 pub use resultset::decode_row_packets;
-pub(crate) use scan::{read_table, Scan};
+pub(crate) use scan::{failed, open, read_on, read_table, Opened, Scan, START_SNAPSHOT};
 
 /// What can go wrong below the table-level code, which maps it to a
 /// [`ConnectorError`](crate::ConnectorError) naming the table or endpoint.

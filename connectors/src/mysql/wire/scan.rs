@@ -1,6 +1,8 @@
 //! One table read over the direct protocol: connect, the pool's session setup,
 //! a consistent-snapshot read-only transaction, the `SELECT`, rows gathered
-//! into batches and decoded, then COMMIT.
+//! into batches and decoded, then COMMIT. The session can also be opened and
+//! put in its snapshot beforehand ([`open`], [`begin`]), so that several
+//! readers start their snapshots at one moment (`mysql::snapshot`).
 //!
 //! Errors are mapped here, where the endpoint and table are known: while
 //! connecting as the pool would map them (wrong password → `Auth`, unknown
@@ -24,8 +26,35 @@ pub(crate) enum Scan {
     Unsupported(String),
 }
 
+/// A session opened for reading, or why this reader cannot talk to the server.
+pub(crate) enum Opened {
+    /// Connected and authenticated; the session setup not run yet.
+    Session(Session),
+    /// As [`Scan::Unsupported`].
+    Unsupported(String),
+}
+
+/// Connects a reading session to `endpoint`, mapping refusals as the pool
+/// would (wrong password → `Auth`, unknown database → `NotFound`).
+/// `allow_deprecate_eof` is false only in tests.
+pub(crate) async fn open(endpoint: &Endpoint, allow_deprecate_eof: bool) -> Result<Opened> {
+    match connect(endpoint, allow_deprecate_eof).await {
+        Ok(session) => Ok(Opened::Session(session)),
+        Err(WireError::Unsupported(why)) => Ok(Opened::Unsupported(why)),
+        // A greeting or reply this reader cannot parse: the driver may know better.
+        Err(WireError::Malformed(what)) => Ok(Opened::Unsupported(what.to_string())),
+        Err(WireError::Server { code, message }) => Err(connect_refusal(endpoint, code, message)),
+        Err(WireError::Io(e)) => Err(ConnectorError::Unreachable {
+            dialect: DIALECT,
+            endpoint: endpoint.location(),
+            detail: e.to_string(),
+        }),
+    }
+}
+
 /// Streams the rows of `sql` (a `SELECT` of the decoder's columns) as batches
-/// to `out`. `allow_deprecate_eof` is false only in tests.
+/// to `out`, on a session of its own in a snapshot of its own.
+/// `allow_deprecate_eof` is false only in tests.
 pub(crate) async fn read_table(
     endpoint: &Endpoint,
     decoder: &TableDecoder,
@@ -34,33 +63,67 @@ pub(crate) async fn read_table(
     out: &BatchSender,
     allow_deprecate_eof: bool,
 ) -> Result<Scan> {
-    let mut session = match connect(endpoint, allow_deprecate_eof).await {
-        Ok(session) => session,
-        Err(WireError::Unsupported(why)) => return Ok(Scan::Unsupported(why)),
-        // A greeting or reply this reader cannot parse: the driver may know better.
-        Err(WireError::Malformed(what)) => return Ok(Scan::Unsupported(what.to_string())),
-        Err(WireError::Server { code, message }) => {
-            return Err(connect_refusal(endpoint, code, message))
-        }
-        Err(WireError::Io(e)) => {
-            return Err(ConnectorError::Unreachable {
-                dialect: DIALECT,
-                endpoint: endpoint.location(),
-                detail: e.to_string(),
-            })
-        }
+    let mut session = match open(endpoint, allow_deprecate_eof).await? {
+        Opened::Session(session) => session,
+        Opened::Unsupported(why) => return Ok(Scan::Unsupported(why)),
     };
     let context = format!("reading table {}", decoder.table_name());
-    let failed = |e: WireError| match e {
-        WireError::Server { code, message } => statement_error(&context, message, Some(code)),
-        other => statement_error(&context, other.to_string(), None),
-    };
-    stream(&mut session, decoder, sql, options, out)
+    begin(&mut session).await.map_err(|e| failed(&context, e))?;
+    let streamed = read_on(&mut session, decoder, sql, options, out).await?;
+    if streamed.complete {
+        // Ends the snapshot; the session is dropped (closed) right after.
+        session
+            .execute("COMMIT")
+            .await
+            .map_err(|e| failed(&context, e))?;
+    }
+    Ok(Scan::Done(streamed.rows))
+}
+
+/// The transaction every read runs in.
+pub(crate) const START_SNAPSHOT: &str = "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY";
+
+/// Runs the session setup and starts a consistent-snapshot, read-only
+/// transaction: the state every read starts from.
+async fn begin(session: &mut Session) -> Result<(), WireError> {
+    session.execute(SESSION_SETUP).await?;
+    session.execute(START_SNAPSHOT).await
+}
+
+/// How a read on a session ended.
+pub(crate) struct Streamed {
+    /// Rows sent.
+    pub(crate) rows: u64,
+    /// The whole result was read: the session is ready for another statement
+    /// in the same transaction. `false` when the receiver went away first and
+    /// rows are left unread (the session can only be closed).
+    pub(crate) complete: bool,
+}
+
+/// Streams the rows of `sql` on `session`, already set up and in its snapshot
+/// ([`begin`]), leaving the transaction open.
+pub(crate) async fn read_on(
+    session: &mut Session,
+    decoder: &TableDecoder,
+    sql: &str,
+    options: &ReadOptions,
+    out: &BatchSender,
+) -> Result<Streamed> {
+    let context = format!("reading table {}", decoder.table_name());
+    stream(session, decoder, sql, options, out)
         .await
         .map_err(|e| match e {
-            Stop::Wire(e) => failed(e),
+            Stop::Wire(e) => failed(&context, e),
             Stop::Decode(e) => e,
         })
+}
+
+/// A failed statement of a read as a `Server` error in `context`.
+pub(crate) fn failed(context: &str, e: WireError) -> ConnectorError {
+    match e {
+        WireError::Server { code, message } => statement_error(context, message, Some(code)),
+        other => statement_error(context, other.to_string(), None),
+    }
 }
 
 /// Why the stream stopped early.
@@ -81,11 +144,7 @@ async fn stream(
     sql: &str,
     options: &ReadOptions,
     out: &BatchSender,
-) -> Result<Scan, Stop> {
-    session.execute(SESSION_SETUP).await?;
-    session
-        .execute("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
-        .await?;
+) -> Result<Streamed, Stop> {
     session.send_query(sql).await?;
     let columns = match session.read_head().await? {
         Head::Columns(n) => n,
@@ -110,16 +169,20 @@ async fn stream(
             // SELECT, rolls the snapshot back and releases its metadata locks.
             // No pooled connection is left holding them, unlike the driver
             // path, which must drain and COMMIT.
-            return Ok(Scan::Done(total));
+            return Ok(Streamed {
+                rows: total,
+                complete: false,
+            });
         }
     };
     session.finish_results(status).await?;
     if batch.rows() > 0 {
         send(decoder, &mut batch, &mut total, out, options).await?;
     }
-    // Ends the snapshot; the session is dropped (closed) right after.
-    session.execute("COMMIT").await?;
-    Ok(Scan::Done(total))
+    Ok(Streamed {
+        rows: total,
+        complete: true,
+    })
 }
 
 /// Decodes the gathered rows into one batch and sends it; `false` when the receiver is gone.
