@@ -16,6 +16,7 @@ pub mod filter;
 pub mod ledger;
 pub mod migrate;
 mod overrides;
+pub mod part_snapshot;
 pub mod parts;
 pub mod plan;
 pub mod progress;

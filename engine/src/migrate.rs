@@ -12,6 +12,7 @@
 
 use crate::copy::{copy_table, CopyOutcome};
 use crate::ledger::{Ledger, TableRecord, LEDGER_TABLE};
+use crate::part_snapshot::{Joined, PartSnapshot};
 use crate::parts::{
     block_ranges, even_ranges, parts_wanted, ranges_between, split_method, SplitMethod, MAX_PARTS,
 };
@@ -582,25 +583,28 @@ struct TableCopy {
 }
 
 /// How one table is copied: its key ranges (one unbounded `None` when it is
-/// not split) and the snapshot its parts share, if the source exported one.
+/// not split), and the snapshot its parts share if the planning had to begin
+/// it. Otherwise the parts begin one when the first of them starts
+/// ([`PartSnapshot`]).
 struct TableParts {
     ranges: Vec<Option<KeyRange>>,
-    snapshot: Option<Arc<SnapshotGuard>>,
+    begun: Option<SnapshotGuard>,
 }
 
 impl TableParts {
     fn whole() -> TableParts {
         TableParts {
             ranges: vec![None],
-            snapshot: None,
+            begun: None,
         }
     }
 }
 
 /// The parts `t` is copied in: one unless the table is large enough and its
 /// key (or, without one, the source's row addresses) can be cut. A large
-/// table that cannot be split gets a warning saying why; a split table whose
-/// parts cannot share a snapshot gets one saying what that means.
+/// table that cannot be split gets a warning saying why. Parts cut by row
+/// address begin their shared snapshot now, since without one the table is
+/// not split; parts cut by key begin theirs when the first part starts.
 async fn plan_table_parts(
     source: &dyn Source,
     t: &TablePlan,
@@ -669,50 +673,44 @@ async fn plan_table_parts(
     if ranges.len() <= 1 {
         return Ok(TableParts::whole());
     }
-    // One reading session per part that can run at once.
-    let readers = ranges.len().min(options.jobs.max(1));
-    let snapshot = match source.begin_snapshot(&t.source, readers).await? {
-        SharedSnapshot::Shared(guard) => Some(Arc::new(guard)),
+    let begun = if by_address {
         // A row address is only stable within one snapshot.
-        SharedSnapshot::Unavailable(why) if by_address => {
-            let reason = format!("its row-address parts need one shared snapshot, and {why}");
-            return Ok(not_split(warnings, &reason));
+        let readers = ranges.len().min(options.jobs.max(1));
+        match source.begin_snapshot(&t.source, readers).await? {
+            SharedSnapshot::Shared(guard) => Some(guard),
+            SharedSnapshot::Unavailable(why) => {
+                let reason = format!("its row-address parts need one shared snapshot, and {why}");
+                return Ok(not_split(warnings, &reason));
+            }
         }
-        SharedSnapshot::Unavailable(why) => {
-            warnings.push(format!(
-                "table {name} was copied in {} parts, each read in its own consistent snapshot but not at one point in time ({why}): quiesce writes to the source during the copy, or check the result with ferry verify",
-                ranges.len()
-            ));
-            None
-        }
-    };
-    Ok(TableParts {
-        ranges: ranges.into_iter().map(Some).collect(),
-        snapshot,
-    })
-}
-
-/// A table's parts as the run being resumed planned them, which of them are
-/// already copied, and a new snapshot for the rest when there are several.
-async fn recorded_parts(
-    source: &dyn Source,
-    t: &TablePlan,
-    r: &TableRecord,
-    jobs: usize,
-) -> Result<(TableParts, Vec<bool>)> {
-    let ranges: Vec<Option<KeyRange>> = r.parts.iter().map(|(range, _)| range.clone()).collect();
-    let done: Vec<bool> = r.parts.iter().map(|(_, done)| *done).collect();
-    let remaining = done.iter().filter(|d| !**d).count();
-    let snapshot = if remaining > 1 {
-        source
-            .begin_snapshot(&t.source, remaining.min(jobs))
-            .await?
-            .guard()
-            .map(Arc::new)
     } else {
         None
     };
-    Ok((TableParts { ranges, snapshot }, done))
+    Ok(TableParts {
+        ranges: ranges.into_iter().map(Some).collect(),
+        begun,
+    })
+}
+
+/// The warning for a table whose parts read in snapshots of their own.
+fn unshared_warning(table: &str, parts: usize, why: &str) -> String {
+    format!(
+        "table {table} was copied in {parts} parts, each read in its own consistent snapshot but not at one point in time ({why}): quiesce writes to the source during the copy, or check the result with ferry verify"
+    )
+}
+
+/// A table's parts as the run being resumed planned them, and which of them
+/// are already copied. The rest share a snapshot begun when the first starts.
+fn recorded_parts(r: &TableRecord) -> (TableParts, Vec<bool>) {
+    let ranges: Vec<Option<KeyRange>> = r.parts.iter().map(|(range, _)| range.clone()).collect();
+    let done: Vec<bool> = r.parts.iter().map(|(_, done)| *done).collect();
+    (
+        TableParts {
+            ranges,
+            begun: None,
+        },
+        done,
+    )
 }
 
 /// A table's parts, planned now and recorded in the ledger before any starts.
@@ -767,6 +765,8 @@ async fn copy_all(
 ) -> Result<Vec<TableCopy>> {
     let jobs = options.jobs.max(1);
     let semaphore = Arc::new(tokio::sync::Semaphore::new(jobs));
+    // Warnings from the parts themselves, added to the run's at the end.
+    let late_warnings = Arc::new(std::sync::Mutex::new(Vec::new()));
     let mut handles = Vec::new();
     let mut copies = Vec::with_capacity(plan.tables.len());
     let mut first_error = None;
@@ -788,10 +788,10 @@ async fn copy_all(
             continue;
         }
         let parts = match record.filter(|r| !r.parts.is_empty()) {
-            Some(r) => recorded_parts(&**source, t, r, jobs).await,
+            Some(r) => Ok(recorded_parts(r)),
             None => planned_parts(&**source, &**target, t, options, &run.ledger, warnings).await,
         };
-        let (TableParts { ranges, snapshot }, done) = match parts {
+        let (TableParts { ranges, begun }, done) = match parts {
             Ok(p) => p,
             Err(e) => {
                 first_error = Some(e);
@@ -829,6 +829,13 @@ async fn copy_all(
         }
         let table = Arc::new(t.clone());
         let parts_left = Arc::new(PartsLeft::new(remaining));
+        let snapshot = (remaining > 1).then(|| {
+            let (source, model) = (Arc::clone(source), t.source.clone());
+            Arc::new(match begun {
+                Some(guard) => PartSnapshot::begun(source, model, guard, remaining),
+                None => PartSnapshot::new(source, model, remaining, jobs),
+            })
+        });
         for (part, range) in ranges.into_iter().enumerate() {
             if done.get(part).copied().unwrap_or(false) {
                 continue;
@@ -847,11 +854,10 @@ async fn copy_all(
             let progress = progress.clone();
             let read = ReadOptions {
                 key_range: range,
-                snapshot: snapshot.as_ref().map(|s| s.id().clone()),
                 ..options.read.clone()
             };
-            // Each part holds the snapshot open; the last one to end releases it.
-            let hold = snapshot.clone();
+            let snapshot = snapshot.clone();
+            let late_warnings = Arc::clone(&late_warnings);
             let parts_left = Arc::clone(&parts_left);
             let label = if count > 1 {
                 format!("{} [part {}/{count}]", table.target.name, part + 1)
@@ -863,20 +869,33 @@ async fn copy_all(
                 tokio::spawn(async move {
                     let _permit = permit_source.acquire_owned().await;
                     let started = Instant::now();
-                    let table_progress = progress.table(&label, None);
-                    let outcome = copy_table(
-                        source,
-                        Arc::clone(&target),
-                        Arc::clone(&table),
-                        read,
-                        record,
-                        table_progress,
-                    )
-                    .await;
-                    if outcome.is_ok() {
-                        abort_for_tests();
+                    let outcome = match &snapshot {
+                        None => Ok((read, None)),
+                        Some(s) => join_snapshot(s, read, &table, count, &late_warnings).await,
+                    };
+                    let outcome = match outcome {
+                        Ok((read, hold)) => {
+                            let table_progress = progress.table(&label, None);
+                            let copied = copy_table(
+                                source,
+                                Arc::clone(&target),
+                                Arc::clone(&table),
+                                read,
+                                record,
+                                table_progress,
+                            )
+                            .await;
+                            if copied.is_ok() {
+                                abort_for_tests();
+                            }
+                            drop(hold);
+                            copied
+                        }
+                        Err(e) => Err(e),
+                    };
+                    if let Some(s) = &snapshot {
+                        s.part_ended().await;
                     }
-                    drop(hold);
                     let copied_at = Instant::now();
                     // The last part builds the table's keys and indexes while
                     // other tables still copy, under the permit it holds.
@@ -919,6 +938,9 @@ async fn copy_all(
             }
         }
     }
+    if let Ok(mut late) = late_warnings.lock() {
+        warnings.append(&mut late);
+    }
     if let Some(e) = first_error {
         return Err(e);
     }
@@ -928,6 +950,32 @@ async fn copy_all(
         }
     }
     Ok(copies)
+}
+
+/// Puts a part's read in its table's shared snapshot, beginning it if this
+/// part is the first to start; the returned hold keeps the snapshot open
+/// while the part reads. Without one, the first part to find out warns.
+async fn join_snapshot(
+    snapshot: &PartSnapshot,
+    mut read: ReadOptions,
+    table: &TablePlan,
+    parts: usize,
+    warnings: &std::sync::Mutex<Vec<String>>,
+) -> Result<(ReadOptions, Option<Arc<SnapshotGuard>>)> {
+    match snapshot.join().await? {
+        Joined::Shared { id, hold } => {
+            read.snapshot = Some(id);
+            Ok((read, Some(hold)))
+        }
+        Joined::Unshared { why, first } => {
+            if first {
+                if let Ok(mut w) = warnings.lock() {
+                    w.push(unshared_warning(&table.source.name, parts, &why));
+                }
+            }
+            Ok((read, None))
+        }
+    }
 }
 
 fn add_part(copy: &mut TableCopy, part: &CopyOutcome) {

@@ -16,6 +16,7 @@
 //! reported for that table and the others are still verified.
 
 use crate::cast::cast_array;
+use crate::part_snapshot::{Joined, PartSnapshot};
 use crate::plan::{Plan, TablePlan};
 use crate::progress::Progress;
 use crate::report::{PartVerify, TableVerify, VerifyReport};
@@ -23,7 +24,7 @@ use crate::verify::{KeyedDiff, KeylessDiff, Side, TableDiff};
 use crate::verify_parts::{verify_parts, VerifyPart};
 use arrow_array::RecordBatch;
 use arrow_schema::{DataType, Field, Schema as ArrowSchema, SchemaRef};
-use ferry_connectors::{ReadOptions, SharedSnapshot, SnapshotId, Source};
+use ferry_connectors::{ReadOptions, SnapshotId, Source};
 use ferry_schema::{Dialect, PrimaryKey, Schema, Table};
 use serde::Serialize;
 use std::sync::Arc;
@@ -383,36 +384,45 @@ async fn compare_parts(
     result: &mut TableVerify,
 ) -> std::result::Result<(), String> {
     let count = ranges.parts.len();
-    let readers = count.min(ranges.jobs.max(1));
-    let snapshot = |side: &'static str, s: Arc<dyn Source>, table: Table| async move {
-        s.begin_snapshot(&table, readers)
-            .await
-            .map(SharedSnapshot::guard)
-            .map_err(|e| format!("opening a snapshot on the {side}: {e}"))
+    // Each side's snapshot is begun when the first part starts (so a table
+    // waiting for permits holds no session), and ends with the last part.
+    let snapshot = |s: &Arc<dyn Source>, table: &Table| {
+        Arc::new(PartSnapshot::new(
+            Arc::clone(s),
+            table.clone(),
+            count,
+            ranges.jobs,
+        ))
     };
-    let (source_snapshot, target_snapshot) = tokio::try_join!(
-        snapshot(
-            "source",
-            Arc::clone(&sides.source),
-            sides.source_model.clone()
-        ),
-        snapshot(
-            "target",
-            Arc::clone(&sides.target),
-            sides.target_model.clone()
-        )
-    )?;
-    let id = |s: &Option<ferry_connectors::SnapshotGuard>| s.as_ref().map(|s| s.id().clone());
+    let source_snapshot = snapshot(&sides.source, &sides.source_model);
+    let target_snapshot = snapshot(&sides.target, &sides.target_model);
     let handles: Vec<_> = ranges
         .parts
         .iter()
         .map(|part| {
-            let sides = sides.for_part(part, id(&source_snapshot), id(&target_snapshot));
+            let part = part.clone();
+            let sides = sides.clone();
             let diff = new_diff();
             let semaphore = Arc::clone(semaphore);
+            let snapshots = (Arc::clone(&source_snapshot), Arc::clone(&target_snapshot));
             tokio::spawn(async move {
                 let _permit = semaphore.acquire_owned().await;
-                sides.stream(diff).await.map(KeyedDiff::finish)
+                let (on_source, on_target) = snapshots;
+                let joined =
+                    tokio::try_join!(joined("source", &on_source), joined("target", &on_target));
+                let compared = match joined {
+                    Ok((source, target)) => {
+                        let sides = sides.for_part(&part, source.id(), target.id());
+                        // The holds keep both snapshots open while this part reads.
+                        let compared = sides.stream(diff).await.map(KeyedDiff::finish);
+                        drop((source, target));
+                        compared
+                    }
+                    Err(e) => Err(e),
+                };
+                on_source.part_ended().await;
+                on_target.part_ended().await;
+                compared
             })
         })
         .collect();
@@ -455,10 +465,21 @@ async fn compare_parts(
         }
         result.parts.push(entry);
     }
-    // The snapshots were held until every part was read.
-    drop((source_snapshot, target_snapshot));
     result.diff = Some(whole);
     first_error.map_or(Ok(()), Err)
+}
+
+/// A part's share of one side's snapshot; a side that cannot share one is
+/// read in a snapshot per part, which the comparison of a quiet pair of
+/// databases does not need.
+async fn joined(
+    side: &'static str,
+    snapshot: &PartSnapshot,
+) -> std::result::Result<Joined, String> {
+    snapshot
+        .join()
+        .await
+        .map_err(|e| format!("opening a snapshot on the {side}: {e}"))
 }
 
 /// Everything needed to read one table (or one part of it) from both sides.

@@ -133,6 +133,21 @@ async fn sqlite_table_split_into_postgres() {
     let dst = PgDb::create("parts_lite_dst").await;
     let report = run_split(&src, &dst.url).await;
     assert_split(&report, "t", 5000);
+    // SQLite cannot share a snapshot between connections: the first part to
+    // find out says so, once for the table.
+    let unshared: Vec<&String> = report
+        .warnings
+        .iter()
+        .filter(|w| w.contains("not at one point in time"))
+        .collect();
+    assert_eq!(unshared.len(), 1, "{:?}", report.warnings);
+    assert!(
+        unshared[0].starts_with(&format!(
+            "table t was copied in {} parts",
+            parts_of(&report, "t")
+        )),
+        "{unshared:?}"
+    );
     let _ = std::fs::remove_file(&path);
 }
 
