@@ -139,8 +139,9 @@ pub fn lineitem_batch(rows: usize) -> RecordBatch {
 /// `batch`, as PostgreSQL sends it for `COPY ... TO STDOUT (FORMAT binary)`:
 /// the PostgreSQL reader's input in the benchmarks.
 pub fn lineitem_copy_stream(batch: &RecordBatch) -> Vec<u8> {
-    let rows = ferry_connectors::postgres::encode_copy_batch(&lineitem_table(), batch)
+    let pieces = ferry_connectors::postgres::encode_copy_batch(&lineitem_table(), batch)
         .unwrap_or_else(|e| panic!("bench COPY rows: {e}"));
+    let rows: Vec<u8> = pieces.concat();
     let mut stream = Vec::with_capacity(rows.len() + 21);
     stream.extend_from_slice(b"PGCOPY\n\xff\r\n\0");
     stream.extend_from_slice(&0i32.to_be_bytes()); // flags
@@ -192,7 +193,9 @@ mod tests {
             "{}",
             String::from_utf8_lossy(&text[..40])
         );
-        let copy = encode_copy_batch(&lineitem_table(), &batch).unwrap();
+        let copy = encode_copy_batch(&lineitem_table(), &batch)
+            .unwrap()
+            .concat();
         // Row 0: field count 7, then l_orderkey as a length-8 big-endian zero.
         assert_eq!(&copy[..2], &7i16.to_be_bytes());
         assert_eq!(&copy[2..6], &8i32.to_be_bytes());

@@ -10,6 +10,7 @@
 
 mod endpoint;
 mod error;
+mod feed;
 mod pipe;
 mod range;
 mod registry;
@@ -24,11 +25,14 @@ pub mod sqlite;
 
 pub use endpoint::{mask_password, mask_password_in_text, Endpoint};
 pub use error::{ConnectorError, ErrorKind, Result};
+pub use feed::{
+    batch_bytes, batch_channel, batch_channel_within, BatchFeeder, BatchReceiver, FeedCompletion,
+    WriterGone,
+};
 pub use pipe::copy_direct;
 pub use range::{pick_quantiles, stride_for, uuid_text, CmpOp, KeyKind, Predicate};
 pub use registry::{open_source, open_target};
 pub use traits::{
-    batch_channel, BatchFeeder, BatchReceiver, BatchSender, FeedCompletion, KeyColumn, KeyRange,
-    KeyTuple, KeyValue, LoadMethod, ReadOptions, RowAddressing, SharedSnapshot, SnapshotGuard,
-    SnapshotId, Source, Target, WriteStats, WriterGone,
+    BatchSender, KeyColumn, KeyRange, KeyTuple, KeyValue, LoadMethod, ReadOptions, RowAddressing,
+    SharedSnapshot, SnapshotGuard, SnapshotId, Source, Target, WriteStats,
 };

@@ -3,13 +3,13 @@
 //! batches and answers the questions the engine asks after the load.
 //!
 //! Batches flow through bounded tokio channels: a reader blocks when the channel
-//! is full, so memory is bounded by `channel capacity × batch size`.
+//! is full, so memory is bounded by `channel capacity × batch size`; a writer's
+//! channel can also be bounded in bytes (`feed.rs`).
 
 use crate::Result;
 use arrow_array::RecordBatch;
 use async_trait::async_trait;
 use ferry_schema::{Dialect, Schema, Table};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 pub use crate::range::{KeyColumn, KeyRange, KeyTuple, KeyValue};
@@ -17,116 +17,7 @@ pub use crate::range::{KeyColumn, KeyRange, KeyTuple, KeyValue};
 /// Sending half of a reader's batch channel (bounded).
 pub type BatchSender = tokio::sync::mpsc::Sender<RecordBatch>;
 
-/// What travels to a writer: batches, then an explicit end.
-enum Feed {
-    Batch(RecordBatch),
-    End,
-}
-
-/// Creates the bounded channel that feeds a writer.
-///
-/// A writer commits only after the feeder called [`BatchFeeder::finish`]; a
-/// feeder dropped without finishing (the reader failed, a stage panicked, the
-/// run was cancelled) makes the writer roll back instead. So a failed source
-/// never leaves a partial table behind, even when appending to an existing one.
-pub fn batch_channel(depth: usize) -> (BatchFeeder, BatchReceiver) {
-    let (tx, rx) = tokio::sync::mpsc::channel(depth);
-    let finished = Arc::new(AtomicBool::new(false));
-    (BatchFeeder { tx }, BatchReceiver { rx, finished })
-}
-
-/// The engine's side of a writer's channel.
-#[derive(Debug)]
-pub struct BatchFeeder {
-    tx: tokio::sync::mpsc::Sender<Feed>,
-}
-
-/// The writer went away; the batch was not delivered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct WriterGone;
-
-impl BatchFeeder {
-    /// Sends a batch, waiting while the channel is full.
-    pub async fn send(&self, batch: RecordBatch) -> Result<(), WriterGone> {
-        self.tx
-            .send(Feed::Batch(batch))
-            .await
-            .map_err(|_| WriterGone)
-    }
-
-    /// [`BatchFeeder::send`] from a blocking thread.
-    pub fn blocking_send(&self, batch: RecordBatch) -> Result<(), WriterGone> {
-        self.tx
-            .blocking_send(Feed::Batch(batch))
-            .map_err(|_| WriterGone)
-    }
-
-    /// Tells the writer every batch was sent: it may commit.
-    pub async fn finish(self) -> Result<(), WriterGone> {
-        self.tx.send(Feed::End).await.map_err(|_| WriterGone)
-    }
-
-    /// [`BatchFeeder::finish`] from a blocking thread.
-    pub fn blocking_finish(self) -> Result<(), WriterGone> {
-        self.tx.blocking_send(Feed::End).map_err(|_| WriterGone)
-    }
-}
-
-/// A writer's side of its channel.
-#[derive(Debug)]
-pub struct BatchReceiver {
-    rx: tokio::sync::mpsc::Receiver<Feed>,
-    finished: Arc<AtomicBool>,
-}
-
-/// Whether a writer's feed ended with [`BatchFeeder::finish`]; cloneable, so a
-/// writer that hands its receiver to a driver can still ask after the load.
-#[derive(Debug, Clone)]
-pub struct FeedCompletion(Arc<AtomicBool>);
-
-impl FeedCompletion {
-    /// True once the end marker arrived.
-    pub fn is_finished(&self) -> bool {
-        self.0.load(Ordering::Acquire)
-    }
-}
-
-impl BatchReceiver {
-    /// The next batch, or `None` when the feed is over, finished or not:
-    /// check [`BatchReceiver::is_finished`] before committing.
-    pub async fn recv(&mut self) -> Option<RecordBatch> {
-        match self.rx.recv().await {
-            Some(Feed::Batch(b)) => Some(b),
-            Some(Feed::End) => {
-                self.finished.store(true, Ordering::Release);
-                None
-            }
-            None => None,
-        }
-    }
-
-    /// [`BatchReceiver::recv`] from a blocking thread.
-    pub fn blocking_recv(&mut self) -> Option<RecordBatch> {
-        match self.rx.blocking_recv() {
-            Some(Feed::Batch(b)) => Some(b),
-            Some(Feed::End) => {
-                self.finished.store(true, Ordering::Release);
-                None
-            }
-            None => None,
-        }
-    }
-
-    /// Whether the feeder finished (commit) rather than went away (roll back).
-    pub fn is_finished(&self) -> bool {
-        self.finished.load(Ordering::Acquire)
-    }
-
-    /// A handle answering [`BatchReceiver::is_finished`] after the receiver moved.
-    pub fn completion(&self) -> FeedCompletion {
-        FeedCompletion(Arc::clone(&self.finished))
-    }
-}
+use crate::feed::BatchReceiver;
 
 /// A snapshot a reader joins, so every part of a split table sees the same
 /// committed rows (PostgreSQL `pg_export_snapshot()`; on MySQL, sessions put

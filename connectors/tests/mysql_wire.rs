@@ -232,7 +232,7 @@ async fn a_server_error_mid_stream_names_the_table() {
         }
         assert!(!batches.is_empty(), "the error came after some rows");
         assert_eq!(
-            open_transactions(&db),
+            open_transactions(&db).await,
             0,
             "a reader left its transaction open"
         );
@@ -240,47 +240,37 @@ async fn a_server_error_mid_stream_names_the_table() {
     assert_eq!(wire.wire_refusal(), None);
 }
 
-/// Transactions still open on other sessions whose database is `db`'s,
-/// counted from a thread of its own while the caller's runtime is blocked, so
-/// the pool cannot reset a returned connection in the background first.
+/// Transactions still open on other sessions whose database is `db`'s, once
+/// they had up to 10 s to end.
 ///
-/// A reader that stops early closes its socket; the server ends that
-/// session's transaction only when its thread notices, a moment later. So the
-/// count is taken again until it reaches zero or 10 s have passed: a closed
-/// session's transaction goes away, one left open on a live (pooled)
-/// connection does not.
-fn open_transactions(db: &MySqlDb) -> u64 {
-    let (url, name) = (db.url.clone(), db.name.clone());
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
+/// A reader that stops early closes its socket (direct reader) or drops its
+/// pooled connection with rows pending (mysql_async, which then closes or
+/// resets it in a task of the runtime). Either way the server ends the
+/// transaction a moment later, not at once, so the count is taken again until
+/// it reaches zero. This runs on the caller's runtime so those tasks can run:
+/// what it catches is a transaction that stays open, as on a connection a
+/// reader kept.
+async fn open_transactions(db: &MySqlDb) -> u64 {
+    let mut conn = db.conn().await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let open = loop {
+        let open: Option<u64> = conn
+            .exec_first(
+                "SELECT COUNT(*) FROM information_schema.INNODB_TRX t \
+                 JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id \
+                 WHERE p.DB = ? AND p.ID <> CONNECTION_ID()",
+                (db.name.as_str(),),
+            )
+            .await
             .unwrap();
-        rt.block_on(async move {
-            let mut conn = mysql_async::Conn::from_url(url).await.unwrap();
-            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-            let open = loop {
-                let open: Option<u64> = conn
-                    .exec_first(
-                        "SELECT COUNT(*) FROM information_schema.INNODB_TRX t \
-                         JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id \
-                         WHERE p.DB = ? AND p.ID <> CONNECTION_ID()",
-                        (name.as_str(),),
-                    )
-                    .await
-                    .unwrap();
-                let open = open.unwrap_or(0);
-                if open == 0 || std::time::Instant::now() > deadline {
-                    break open;
-                }
-                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-            };
-            conn.disconnect().await.unwrap();
-            open
-        })
-    })
-    .join()
-    .unwrap()
+        let open = open.unwrap_or(0);
+        if open == 0 || std::time::Instant::now() > deadline {
+            break open;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    conn.disconnect().await.unwrap();
+    open
 }
 
 /// A value ferry refuses mid-table (a zero date) stops the read with a data
@@ -319,7 +309,7 @@ async fn a_refused_value_mid_stream_leaves_no_transaction_open() {
             "{reader} reader: the batches before the bad one were sent"
         );
         assert_eq!(
-            open_transactions(&db),
+            open_transactions(&db).await,
             0,
             "the {reader} reader left its transaction open"
         );

@@ -1,11 +1,15 @@
 //! The copy pipeline for one table:
 //!
 //! ```text
-//! reader task ──mpsc(depth)──▶ convert (blocking thread: casts on rayon) ──mpsc(depth)──▶ writer task
+//! reader task ──mpsc(1)──▶ convert (blocking thread: casts on rayon) ──feed(4 batches, 16 MiB)──▶ writer task
 //! ```
 //!
-//! Both channels are bounded, so at most `2 × depth + 2` batches of a table are
-//! in memory at once whatever the table's size.
+//! Both channels are bounded, so a table's copy holds at most about seven
+//! batches at once (one being read, one handed over, one converting, four
+//! queued, one being written), and no more than 16 MiB of them queued,
+//! whatever the table's size. Batches end at `ReadOptions::batch_bytes`, but
+//! a row holding a large value is a batch of its own: the feed's byte bound
+//! then keeps one such batch queued instead of four.
 
 use crate::cast::cast_array;
 use crate::plan::TablePlan;
@@ -13,14 +17,18 @@ use crate::progress::TableProgress;
 use crate::{EngineError, Result};
 use arrow_array::{ArrayRef, RecordBatch};
 use ferry_connectors::{
-    batch_channel, BatchFeeder, ConnectorError, ReadOptions, Source, Target, WriteStats,
+    batch_bytes, batch_channel_within, BatchFeeder, ConnectorError, ReadOptions, Source, Target,
+    WriteStats,
 };
 use rayon::prelude::*;
 use std::sync::Arc;
 use tokio::sync::mpsc;
 
-/// Batches waiting in each channel.
+/// Batches queued for the writer.
 pub const QUEUE_DEPTH: usize = 4;
+
+/// Bytes of batch data queued for the writer (a larger batch goes alone).
+pub const QUEUE_BYTES: usize = 16 << 20;
 
 /// What one table's copy produced.
 #[derive(Debug, Clone, Copy, Default)]
@@ -42,8 +50,9 @@ pub async fn copy_table(
     record: Vec<String>,
     mut progress: TableProgress,
 ) -> Result<CopyOutcome> {
-    let (read_tx, mut read_rx) = mpsc::channel::<RecordBatch>(QUEUE_DEPTH);
-    let (feeder, write_rx) = batch_channel(QUEUE_DEPTH);
+    // The reader hands batches over one at a time; the queue is the feed's.
+    let (read_tx, mut read_rx) = mpsc::channel::<RecordBatch>(1);
+    let (feeder, write_rx) = batch_channel_within(QUEUE_DEPTH, QUEUE_BYTES);
 
     let reader = {
         let (source, plan) = (Arc::clone(&source), Arc::clone(&plan));
@@ -55,7 +64,7 @@ pub async fn copy_table(
             let schema = plan.target.arrow_schema();
             while let Some(batch) = read_rx.blocking_recv() {
                 let rows = u64::try_from(batch.num_rows()).unwrap_or(u64::MAX);
-                let bytes = batch_bytes(&batch);
+                let bytes = u64::try_from(batch_bytes(&batch)).unwrap_or(u64::MAX);
                 let converted = convert_batch(&plan, &batch, &schema)?;
                 if feeder.blocking_send(converted).is_err() {
                     // The writer stopped; its own error explains why.
@@ -136,15 +145,4 @@ fn convert_batch(
         .collect();
     let columns = columns.into_iter().collect::<Result<Vec<_>>>()?;
     RecordBatch::try_new(Arc::clone(schema), columns).map_err(|e| internal(plan, e))
-}
-
-/// Bytes of data a batch holds (its slices, not the capacity of the buffers
-/// behind them, which a reader may share between batches).
-fn batch_bytes(batch: &RecordBatch) -> u64 {
-    batch
-        .columns()
-        .iter()
-        .map(|c| c.to_data().get_slice_memory_size().unwrap_or(0))
-        .map(|n| u64::try_from(n).unwrap_or(u64::MAX))
-        .sum()
 }

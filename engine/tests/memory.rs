@@ -16,21 +16,14 @@ fn peak_rss_kib(pid: u32) -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_table_of_large_values_is_copied_in_bounded_memory() {
-    const ROWS: u64 = 300;
-    let src = PgDb::create("mem_src").await;
-    // 300 rows of 1 MiB each: 300 MiB of data, one distinct pattern per row.
-    src.execute(&format!(
-        "CREATE TABLE blobs (id int PRIMARY KEY, data bytea NOT NULL);
-         INSERT INTO blobs SELECT g, decode(repeat(md5(g::text), 65536), 'hex') FROM generate_series(1, {ROWS}) g;"
-    ))
-    .await;
-    let dst = PgDb::create("mem_dst").await;
+/// Runs `ferry migrate` from `src` to `dst` with `extra` arguments; its
+/// output and peak RSS in MiB, sampled every 20 ms. Panics if it failed.
+fn migrate_peak_mib(src: &str, dst: &str, extra: &[&str]) -> (String, u64) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_ferry"))
         .args([
-            "migrate", "--source", &src.url, "--target", &dst.url, "--jobs", "2", "-q",
+            "migrate", "--source", src, "--target", dst, "--jobs", "2", "-q",
         ])
+        .args(extra)
         .stdout(std::process::Stdio::piped())
         .spawn()
         .expect("run ferry");
@@ -46,17 +39,75 @@ async fn a_table_of_large_values_is_copied_in_bounded_memory() {
         std::thread::sleep(Duration::from_millis(20));
     };
     let out = child.wait_with_output().unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(status.success(), "{text}");
+    assert!(peak > 0, "could not read the process's memory");
+    (text, peak / 1024)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_table_of_large_values_is_copied_in_bounded_memory() {
+    const ROWS: u64 = 300;
+    let src = PgDb::create("mem_src").await;
+    // 300 rows of 1 MiB each: 300 MiB of data, one distinct pattern per row.
+    src.execute(&format!(
+        "CREATE TABLE blobs (id int PRIMARY KEY, data bytea NOT NULL);
+         INSERT INTO blobs SELECT g, decode(repeat(md5(g::text), 65536), 'hex') FROM generate_series(1, {ROWS}) g;"
+    ))
+    .await;
+    let dst = PgDb::create("mem_dst").await;
+    let (text, peak_mib) = migrate_peak_mib(&src.url, &dst.url, &[]);
     assert!(
         text.contains("blobs") && text.contains("verify: 1 of 1 table(s) match"),
         "{text}"
     );
-    let peak_mib = peak / 1024;
     println!("peak RSS {peak_mib} MiB for a {ROWS} MiB table");
-    assert!(peak > 0, "could not read the process's memory");
     assert!(
         peak_mib < 200,
         "peak RSS {peak_mib} MiB: the copy is not bounded (table is {ROWS} MiB)"
     );
+}
+
+/// Values larger than a batch's byte budget make batches of one row each, so
+/// what bounds memory is how many copies of one value are alive at once: the
+/// writer sends text and bytea from the Arrow buffer itself in 1 MiB pieces,
+/// the writer's queue holds 16 MiB, and buffers one value grew are let go.
+/// Measured alone, about 150 MiB here (about 240 MiB before those changes);
+/// the bound is the speed issue's 300 MB, loose because the peak moves with
+/// how the stages happen to be scheduled.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn values_of_16_mib_are_copied_in_bounded_memory() {
+    const ROWS: u64 = 32;
+    let src = PgDb::create("mem_lob_src").await;
+    src.execute(&format!(
+        "CREATE TABLE lobs (id int PRIMARY KEY, data bytea NOT NULL, note text NOT NULL);
+         INSERT INTO lobs SELECT g, decode(repeat(md5(g::text), 1048576), 'hex'), repeat('x', g)
+         FROM generate_series(1, {ROWS}) g;"
+    ))
+    .await;
+    let dst = PgDb::create("mem_lob_dst").await;
+    let (text, peak_mib) = migrate_peak_mib(&src.url, &dst.url, &["--verify", "none"]);
+    assert!(text.contains("result: OK"), "{text}");
+    println!("peak RSS {peak_mib} MiB copying {ROWS} values of 16 MiB");
+    assert!(
+        peak_mib < 300,
+        "peak RSS {peak_mib} MiB copying a {} MiB table of 16 MiB values",
+        ROWS * 16
+    );
+    // The copy is exact (the run's own verification is off here).
+    let digest = |url: String| async move {
+        let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+            .await
+            .unwrap();
+        tokio::spawn(conn);
+        let row = client
+            .query_one(
+                "SELECT count(*), md5(string_agg(md5(data) || note, ',' ORDER BY id)) FROM lobs",
+                &[],
+            )
+            .await
+            .unwrap();
+        (row.get::<_, i64>(0), row.get::<_, String>(1))
+    };
+    assert_eq!(digest(src.url.clone()).await, digest(dst.url.clone()).await);
 }

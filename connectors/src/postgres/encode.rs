@@ -15,6 +15,7 @@ use arrow_array::{
     Array, ArrayRef, ArrowPrimitiveType, BinaryArray, BooleanArray, FixedSizeBinaryArray,
     PrimitiveArray, StringArray,
 };
+use arrow_buffer::{Buffer, NullBuffer, OffsetBuffer};
 use arrow_schema::{DataType, IntervalUnit, TimeUnit};
 use ferry_schema::LogicalType;
 
@@ -136,7 +137,22 @@ impl PgKind {
 pub(crate) struct ColumnBuf {
     pub(crate) data: Vec<u8>,
     pub(crate) lens: Vec<i32>,
+    /// Set instead of `data` for a column whose binary form is its bytes as
+    /// Arrow holds them (text, bytea): the array's values, back to back. They
+    /// are not copied here, and a large one is sent straight from this buffer.
+    pub(crate) shared: Option<Buffer>,
 }
+
+impl ColumnBuf {
+    /// The column's value bytes, back to back.
+    pub(crate) fn values(&self) -> &[u8] {
+        self.shared.as_deref().unwrap_or(&self.data)
+    }
+}
+
+/// A reused `data` buffer grown past this by one large value is let go
+/// rather than kept, so one LOB does not pin its size for the rest of the table.
+const KEEP_CAPACITY: usize = 16 << 20;
 
 /// A value the encoder refused: row index in the batch and why.
 pub(crate) type Refusal = (usize, String);
@@ -154,11 +170,24 @@ pub(crate) fn column(
     kind: PgKind,
     out: &mut ColumnBuf,
 ) -> std::result::Result<(), Refusal> {
+    if out.data.capacity() > KEEP_CAPACITY {
+        out.data = Vec::new();
+    }
     out.data.clear();
     out.lens.clear();
     out.lens.reserve(array.len());
+    out.shared = None;
     if let Some(strings) = array.as_any().downcast_ref::<StringArray>() {
         refuse_nul(strings)?;
+        if kind == PgKind::Text && share(strings.offsets(), strings.values(), strings.nulls(), out)
+        {
+            return Ok(());
+        }
+    }
+    if let Some(bytes) = array.as_any().downcast_ref::<BinaryArray>() {
+        if kind == PgKind::Bytea && share(bytes.offsets(), bytes.values(), bytes.nulls(), out) {
+            return Ok(());
+        }
     }
     match (array.data_type(), kind) {
         (DataType::Boolean, _) => fixed(downcast::<BooleanArray>(array)?.iter(), out, |v| {
@@ -246,6 +275,34 @@ pub(crate) fn column(
             format!("cannot write Arrow {t} into a PostgreSQL {k:?} column"),
         )),
     }
+}
+
+/// Records the lengths of a column whose values go out as Arrow holds them,
+/// and shares its value buffer instead of copying it. `false`, with nothing
+/// recorded, when a NULL slot spans bytes (Arrow allows it), which the walk
+/// over values back to back cannot skip: the caller copies instead.
+fn share(
+    offsets: &OffsetBuffer<i32>,
+    values: &Buffer,
+    nulls: Option<&NullBuffer>,
+    out: &mut ColumnBuf,
+) -> bool {
+    for (row, pair) in offsets.windows(2).enumerate() {
+        let len = pair[1] - pair[0];
+        if nulls.is_some_and(|n| n.is_null(row)) {
+            if len != 0 {
+                out.lens.clear();
+                return false;
+            }
+            out.lens.push(-1);
+        } else {
+            out.lens.push(len);
+        }
+    }
+    let first = usize::try_from(offsets.first()).unwrap_or(0);
+    let last = usize::try_from(offsets.last()).unwrap_or(0);
+    out.shared = Some(values.slice_with_length(first, last.saturating_sub(first)));
+    true
 }
 
 /// PostgreSQL text types cannot hold U+0000 (MySQL and SQLite strings can). One

@@ -14,6 +14,7 @@ mod decode;
 mod encode;
 mod error;
 mod read;
+mod rows;
 mod sample;
 mod snapshot;
 mod write;

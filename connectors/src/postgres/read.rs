@@ -380,6 +380,9 @@ enum Step {
 /// Incremental parser of the binary COPY stream. Bytes of the current batch stay
 /// in one buffer; `fields` records each field's (offset, length) row by row, so a
 /// column's cells are `fields[c], fields[c + n], ...` and decoding reads them in place.
+/// Capacity of the parser's buffer kept from batch to batch.
+const KEEP_CAPACITY: usize = 16 << 20;
+
 struct CopyParser {
     buf: Vec<u8>,
     pos: usize,
@@ -483,9 +486,14 @@ impl CopyParser {
         }
     }
 
-    /// Drops the bytes of the batch just emitted, keeping a partial tuple.
+    /// Drops the bytes of the batch just emitted, keeping a partial tuple. A
+    /// buffer one large value grew past [`KEEP_CAPACITY`] is given back, so
+    /// a LOB does not pin its size for the rest of the table.
     fn compact(&mut self) {
         self.buf.drain(..self.pos);
+        if self.buf.capacity() > KEEP_CAPACITY && self.buf.len() <= KEEP_CAPACITY / 2 {
+            self.buf.shrink_to(KEEP_CAPACITY / 2);
+        }
         self.pos = 0;
         self.need = 0;
         self.fields.clear();

@@ -3,13 +3,16 @@
 //!
 //! ```text
 //! RecordBatch ─▶ encode.rs, column by column into reused ColumnBufs
-//!             ─▶ rows interleaved into one COPY buffer ─▶ CopyInSink (one COPY, one transaction per table)
+//!                (text and bytea share the Arrow buffer instead)
+//!             ─▶ rows.rs, rows interleaved into pieces of at most 1 MiB
+//!             ─▶ CopyInSink (one COPY, one transaction per table)
 //! ```
 
 use super::conn::{self, Pool};
 use super::encode::{self, ColumnBuf, PgKind};
 use super::error::{self as pgerr, DIALECT};
 use super::read::count_rows;
+use super::rows;
 use crate::{BatchReceiver, ConnectorError, Endpoint, LoadMethod, Result, Target, WriteStats};
 use arrow_array::RecordBatch;
 use async_trait::async_trait;
@@ -187,9 +190,11 @@ impl Target for PgTarget {
         futures_util::pin_mut!(sink);
         let mut stats = WriteStats::default();
         let mut bufs: Vec<ColumnBuf> = kinds.iter().map(|_| ColumnBuf::default()).collect();
-        let mut out = BytesMut::with_capacity(1 << 20);
+        let mut out = BytesMut::with_capacity(rows::PIECE);
         out.extend_from_slice(HEADER);
+        let mut pieces = Vec::new();
         while let Some(batch) = batches.recv().await {
+            let batch_rows = batch.num_rows();
             if batch.num_columns() != kinds.len() {
                 return Err(pgerr::data(
                     &table.name,
@@ -207,12 +212,18 @@ impl Target for PgTarget {
                     pgerr::data(&table.name, names[c], format!("row {n}: {why}"))
                 })?;
             }
-            interleave(&bufs, batch.num_rows(), field_count, &mut out);
-            stats.rows += u64::try_from(batch.num_rows()).unwrap_or(u64::MAX);
-            stats.bytes += u64::try_from(out.len()).unwrap_or(u64::MAX);
-            sink.send(out.split().freeze())
-                .await
-                .map_err(|e| pgerr::server(ctx(), &e))?;
+            rows::interleave(&bufs, batch.num_rows(), field_count, &mut out, &mut pieces);
+            // The batch's text and bytea values are shared by the pieces now.
+            bufs.iter_mut().for_each(|b| b.shared = None);
+            drop(batch);
+            pieces.push(out.split().freeze());
+            stats.rows += u64::try_from(batch_rows).unwrap_or(u64::MAX);
+            for piece in pieces.drain(..) {
+                stats.bytes += u64::try_from(piece.len()).unwrap_or(u64::MAX);
+                sink.send(piece)
+                    .await
+                    .map_err(|e| pgerr::server(ctx(), &e))?;
+            }
         }
         if !batches.is_finished() {
             // The source failed mid-table: dropping the sink aborts the COPY and
@@ -337,10 +348,12 @@ fn statement_error(context: &str, e: &tokio_postgres::Error, statement: &str) ->
 }
 
 /// Encodes one batch of `table` as the rows of a binary COPY stream (no header
-/// or trailer), with the column kinds ferry's own DDL would give the table.
-/// The writer's hot path without a server: the entry point of the benchmarks.
-pub fn encode_copy_batch(table: &Table, batch: &RecordBatch) -> Result<BytesMut> {
+/// or trailer), in the pieces the writer would send, with the column kinds
+/// ferry's own DDL would give the table. The writer's hot path without a
+/// server: the entry point of the benchmarks.
+pub fn encode_copy_batch(table: &Table, batch: &RecordBatch) -> Result<Vec<Bytes>> {
     let mut out = BytesMut::new();
+    let mut pieces = Vec::new();
     let mut bufs = Vec::new();
     for (c, column) in table.copied_columns().enumerate() {
         let kind = PgKind::for_logical(&column.logical_type).ok_or_else(|| {
@@ -354,25 +367,7 @@ pub fn encode_copy_batch(table: &Table, batch: &RecordBatch) -> Result<BytesMut>
     }
     let fields = i16::try_from(bufs.len())
         .map_err(|_| pgerr::data(&table.name, "(all)", "more than 32767 columns".to_string()))?;
-    interleave(&bufs, batch.num_rows(), fields, &mut out);
-    Ok(out)
-}
-
-/// Appends the batch's rows in COPY binary form: per row the field count, then
-/// per field its length (-1 = NULL) and bytes, taken from each column's buffer in turn.
-fn interleave(bufs: &[ColumnBuf], rows: usize, field_count: i16, out: &mut BytesMut) {
-    let data: usize = bufs.iter().map(|b| b.data.len() + 4 * b.lens.len()).sum();
-    out.reserve(data + 2 * rows);
-    let mut cursors = vec![0usize; bufs.len()];
-    for row in 0..rows {
-        out.put_i16(field_count);
-        for (buf, at) in bufs.iter().zip(cursors.iter_mut()) {
-            let len = buf.lens.get(row).copied().unwrap_or(-1);
-            out.put_i32(len);
-            if let Ok(n) = usize::try_from(len) {
-                out.extend_from_slice(&buf.data[*at..*at + n]);
-                *at += n;
-            }
-        }
-    }
+    rows::interleave(&bufs, batch.num_rows(), fields, &mut out, &mut pieces);
+    pieces.push(out.freeze());
+    Ok(pieces)
 }
