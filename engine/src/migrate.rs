@@ -869,30 +869,28 @@ async fn copy_all(
                 tokio::spawn(async move {
                     let _permit = permit_source.acquire_owned().await;
                     let started = Instant::now();
-                    let outcome = match &snapshot {
-                        None => Ok((read, None)),
-                        Some(s) => join_snapshot(s, read, &table, count, &late_warnings).await,
-                    };
-                    let outcome = match outcome {
-                        Ok((read, hold)) => {
-                            let table_progress = progress.table(&label, None);
-                            let copied = copy_table(
-                                source,
-                                Arc::clone(&target),
-                                Arc::clone(&table),
-                                read,
-                                record,
-                                table_progress,
-                            )
-                            .await;
-                            if copied.is_ok() {
-                                abort_for_tests();
+                    let outcome = async {
+                        // `_hold` keeps the shared snapshot open while this part reads.
+                        let (read, _hold) = match &snapshot {
+                            None => (read, None),
+                            Some(s) => {
+                                join_snapshot(s, read, &table, count, &late_warnings).await?
                             }
-                            drop(hold);
-                            copied
-                        }
-                        Err(e) => Err(e),
-                    };
+                        };
+                        let table_progress = progress.table(&label, None);
+                        let copied = copy_table(
+                            source,
+                            Arc::clone(&target),
+                            Arc::clone(&table),
+                            read,
+                            record,
+                            table_progress,
+                        )
+                        .await?;
+                        abort_for_tests();
+                        Ok(copied)
+                    }
+                    .await;
                     if let Some(s) = &snapshot {
                         s.part_ended().await;
                     }

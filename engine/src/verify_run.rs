@@ -408,18 +408,16 @@ async fn compare_parts(
             tokio::spawn(async move {
                 let _permit = semaphore.acquire_owned().await;
                 let (on_source, on_target) = snapshots;
-                let joined =
-                    tokio::try_join!(joined("source", &on_source), joined("target", &on_target));
-                let compared = match joined {
-                    Ok((source, target)) => {
-                        let sides = sides.for_part(&part, source.id(), target.id());
-                        // The holds keep both snapshots open while this part reads.
-                        let compared = sides.stream(diff).await.map(KeyedDiff::finish);
-                        drop((source, target));
-                        compared
-                    }
-                    Err(e) => Err(e),
-                };
+                let compared = async {
+                    // The joined snapshots stay held until this part is read.
+                    let (source, target) = tokio::try_join!(
+                        joined("source", &on_source),
+                        joined("target", &on_target)
+                    )?;
+                    let sides = sides.for_part(&part, source.id(), target.id());
+                    sides.stream(diff).await.map(KeyedDiff::finish)
+                }
+                .await;
                 on_source.part_ended().await;
                 on_target.part_ended().await;
                 compared
