@@ -34,5 +34,5 @@ pub use range::{pick_quantiles, stride_for, uuid_text, CmpOp, KeyKind, Predicate
 pub use registry::{open_source, open_target};
 pub use traits::{
     BatchSender, KeyColumn, KeyRange, KeyTuple, KeyValue, LoadMethod, ReadOptions, RowAddressing,
-    SharedSnapshot, SnapshotGuard, SnapshotId, Source, Target, WriteStats,
+    SharedSnapshot, SnapshotGuard, SnapshotId, Source, Target, WriteOptions, WriteStats,
 };

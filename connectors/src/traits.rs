@@ -215,6 +215,23 @@ pub trait Source: Send + Sync {
     }
 }
 
+/// What a load may do beyond inserting its rows, and what it must record.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WriteOptions<'a> {
+    /// Complete statements run in the load's own transaction just before it
+    /// commits: a record of the load (a run's ledger) then commits or rolls
+    /// back with its rows, which is what lets a killed run resume with no row
+    /// missing or twice.
+    pub record: &'a [String],
+    /// This run created the table empty and this load is its only writer
+    /// (a table copied in one part). The target may then take the table for
+    /// itself while loading: PostgreSQL locks it and writes its rows already
+    /// frozen (`COPY ... FREEZE`), so no later scan or vacuum rewrites every
+    /// page to set hint bits or freeze them. A table found holding rows
+    /// anyway is loaded the ordinary way.
+    pub sole_writer: bool,
+}
+
 /// A database ferry writes to.
 #[async_trait]
 pub trait Target: Send + Sync {
@@ -244,18 +261,17 @@ pub trait Target: Send + Sync {
     /// the feed was finished; a feed that stops without finishing is rolled back and
     /// reported as [`crate::ConnectorError::Cancelled`].
     async fn write_table(&self, table: &Table, batches: BatchReceiver) -> Result<WriteStats> {
-        self.write_table_recorded(table, batches, &[]).await
+        self.write_table_with(table, batches, WriteOptions::default())
+            .await
     }
 
-    /// [`Target::write_table`], also running `record` (complete statements)
-    /// in the load's own transaction just before it commits: a record of the
-    /// load (a run's ledger) then commits or rolls back with its rows, which is
-    /// what lets a killed run resume with no row missing or twice.
-    async fn write_table_recorded(
+    /// [`Target::write_table`] with what else the load may do or must record
+    /// ([`WriteOptions`]).
+    async fn write_table_with(
         &self,
         table: &Table,
         batches: BatchReceiver,
-        record: &[String],
+        options: WriteOptions<'_>,
     ) -> Result<WriteStats>;
 
     /// How `write_table` loads data on this server (decided at connect time).

@@ -18,7 +18,7 @@ use crate::{EngineError, Result};
 use arrow_array::{ArrayRef, RecordBatch};
 use ferry_connectors::{
     batch_bytes, batch_channel_within, BatchFeeder, ConnectorError, ReadOptions, Source, Target,
-    WriteStats,
+    WriteOptions, WriteStats,
 };
 use rayon::prelude::*;
 use std::sync::Arc;
@@ -50,6 +50,9 @@ pub async fn copy_table(
     record: Vec<String>,
     mut progress: TableProgress,
 ) -> Result<CopyOutcome> {
+    // A table copied whole (not split) that is not appended to was created
+    // by this run and has no other writer.
+    let sole_writer = options.key_range.is_none() && !plan.append;
     // The reader hands batches over one at a time; the queue is the feed's.
     let (read_tx, mut read_rx) = mpsc::channel::<RecordBatch>(1);
     let (feeder, write_rx) = batch_channel_within(QUEUE_DEPTH, QUEUE_BYTES);
@@ -88,7 +91,14 @@ pub async fn copy_table(
         Ok::<_, EngineError>((rows_read, progress))
     };
     let (written, fed) = tokio::join!(
-        target.write_table_recorded(&plan.target, write_rx, &record),
+        target.write_table_with(
+            &plan.target,
+            write_rx,
+            WriteOptions {
+                record: &record,
+                sole_writer,
+            }
+        ),
         feed
     );
     // The reader's error comes first: the writer's "cancelled" is only a symptom.

@@ -7,8 +7,8 @@
 //!   `finished` once the table's keys and indexes are built;
 //! - one row per part (`part_no` ≥ 0) with its key range, `planned` before any
 //!   part of the table starts and set to `copied` **in the same transaction
-//!   as the part's rows** (`Target::write_table_recorded`), so a part is
-//!   either loaded and recorded, or neither;
+//!   as the part's rows** (`WriteOptions::record` of `Target::write_table_with`),
+//!   so a part is either loaded and recorded, or neither;
 //! - one row per foreign key (`part_no` = -2 - its index) once it is added.
 //!
 //! A resumed run (`--resume`) reads it back, creates only the tables never

@@ -91,6 +91,19 @@ async fn skewed_mariadb_table_split_into_postgres() {
     // Small tables go in one part; unsigned 64-bit keys by sampled cut points.
     assert_eq!(parts_of(&report, "digits"), 1);
     assert_split(&report, "wide", 10_001);
+    // A table copied in one part had one writer, which loaded it frozen.
+    dst.execute("CREATE EXTENSION pg_visibility").await;
+    let all_frozen: bool = dst
+        .client()
+        .await
+        .query_one(
+            "SELECT count(*) > 0 AND bool_and(all_frozen) FROM pg_visibility_map('digits')",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert!(all_frozen, "digits was not loaded frozen");
     // MariaDB's parts start their snapshots at one moment (under a brief
     // LOCK TABLES ... READ), so no split table warns about points in time.
     assert!(

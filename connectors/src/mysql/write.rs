@@ -17,7 +17,9 @@ use super::conn::open_pool;
 use super::encode::{BatchEncoder, ColumnEncoder, Format};
 use super::error::{data_error, server_error, shorten};
 use super::read::count;
-use crate::{BatchReceiver, ConnectorError, Endpoint, LoadMethod, Result, Target, WriteStats};
+use crate::{
+    BatchReceiver, ConnectorError, Endpoint, LoadMethod, Result, Target, WriteOptions, WriteStats,
+};
 use async_trait::async_trait;
 use bytes::Bytes;
 use ferry_schema::ident::{quote, quote_qualified};
@@ -368,12 +370,13 @@ impl Target for MySqlTarget {
         Ok(())
     }
 
-    async fn write_table_recorded(
+    async fn write_table_with(
         &self,
         table: &Table,
         batches: BatchReceiver,
-        record: &[String],
+        options: WriteOptions<'_>,
     ) -> Result<WriteStats> {
+        let record = options.record;
         let context = format!("loading table {}", table.name);
         let mut conn = self.conn(&context).await?;
         // Checks are off only on this connection, and only for this load.

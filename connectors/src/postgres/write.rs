@@ -5,15 +5,21 @@
 //! RecordBatch ─▶ encode.rs, column by column into reused ColumnBufs
 //!                (text and bytea share the Arrow buffer instead)
 //!             ─▶ rows.rs, rows interleaved into pieces of at most 1 MiB
-//!             ─▶ CopyInSink (one COPY, one transaction per table)
+//!             ─▶ CopyInSink (one COPY, one transaction per table or part)
 //! ```
+//!
+//! A table loaded by one writer into a table this run created empty
+//! ([`WriteOptions::sole_writer`]) is locked, truncated and loaded with
+//! `FREEZE`: its rows arrive already frozen and all-visible.
 
 use super::conn::{self, Pool};
 use super::encode::{self, ColumnBuf, PgKind};
 use super::error::{self as pgerr, DIALECT};
 use super::read::count_rows;
 use super::rows;
-use crate::{BatchReceiver, ConnectorError, Endpoint, LoadMethod, Result, Target, WriteStats};
+use crate::{
+    BatchReceiver, ConnectorError, Endpoint, LoadMethod, Result, Target, WriteOptions, WriteStats,
+};
 use arrow_array::RecordBatch;
 use async_trait::async_trait;
 use bytes::{BufMut, Bytes, BytesMut};
@@ -148,11 +154,11 @@ impl Target for PgTarget {
         tx.commit().await.map_err(|e| pgerr::server(&context, &e))
     }
 
-    async fn write_table_recorded(
+    async fn write_table_with(
         &self,
         table: &Table,
         mut batches: BatchReceiver,
-        record: &[String],
+        options: WriteOptions<'_>,
     ) -> Result<WriteStats> {
         let ctx = || format!("loading table {}", table.name);
         let mut client = self.pool.get().await?;
@@ -162,11 +168,6 @@ impl Target for PgTarget {
             .iter()
             .map(|n| ident::quote(Dialect::Postgres, n))
             .collect();
-        let sql = format!(
-            "COPY {} ({}) FROM STDIN (FORMAT binary)",
-            self.qualified(&table.name),
-            quoted.join(", ")
-        );
         let field_count = i16::try_from(kinds.len()).map_err(|_| {
             pgerr::data(
                 &table.name,
@@ -183,6 +184,16 @@ impl Target for PgTarget {
         tx.batch_execute("SET LOCAL synchronous_commit = off")
             .await
             .map_err(|e| pgerr::server(ctx(), &e))?;
+        let qualified = self.qualified(&table.name);
+        let frozen = options.sole_writer
+            && claim_empty_table(&tx, &qualified)
+                .await
+                .map_err(|e| pgerr::server(ctx(), &e))?;
+        let sql = format!(
+            "COPY {qualified} ({}) FROM STDIN (FORMAT binary{})",
+            quoted.join(", "),
+            if frozen { ", FREEZE" } else { "" }
+        );
         let sink = tx
             .copy_in::<_, Bytes>(sql.as_str())
             .await
@@ -247,7 +258,7 @@ impl Target for PgTarget {
                 code: None,
             });
         }
-        for statement in record {
+        for statement in options.record {
             tx.batch_execute(statement)
                 .await
                 .map_err(|e| pgerr::server(format!("{} (recording it)", ctx()), &e))?;
@@ -335,6 +346,33 @@ impl Target for PgTarget {
             .map_err(|e| pgerr::server(ctx(), &e))?;
         Ok(())
     }
+}
+
+/// Locks `table` for the load's transaction and, if it holds no row,
+/// truncates it: a `COPY ... FREEZE` is only allowed into a table created or
+/// truncated in its own transaction. Returns whether it did. A table holding
+/// rows is left as it is, so this never removes data, and the lock stops any
+/// other session writing between the check and the truncation. Simple-protocol
+/// queries only, since a portal left open would make PostgreSQL refuse FREEZE.
+async fn claim_empty_table(
+    tx: &tokio_postgres::Transaction<'_>,
+    qualified: &str,
+) -> std::result::Result<bool, tokio_postgres::Error> {
+    let messages = tx
+        .simple_query(&format!(
+            "LOCK TABLE {qualified} IN ACCESS EXCLUSIVE MODE; SELECT EXISTS (SELECT 1 FROM {qualified})"
+        ))
+        .await?;
+    let holds_rows = messages.iter().any(|m| match m {
+        SimpleQueryMessage::Row(row) => row.get(0) == Some("t"),
+        _ => false,
+    });
+    if holds_rows {
+        return Ok(false);
+    }
+    tx.batch_execute(&format!("TRUNCATE ONLY {qualified}"))
+        .await?;
+    Ok(true)
 }
 
 /// A failed DDL statement, with the statement itself in the message.

@@ -6,7 +6,9 @@ use super::catalog::has_autoincrement;
 use super::connect::{open_read_write, path_of};
 use super::error::{join, server, DIALECT};
 use super::{count, write};
-use crate::{BatchReceiver, ConnectorError, Endpoint, LoadMethod, Result, Target, WriteStats};
+use crate::{
+    BatchReceiver, ConnectorError, Endpoint, LoadMethod, Result, Target, WriteOptions, WriteStats,
+};
 use async_trait::async_trait;
 use ferry_schema::ident::quote;
 use ferry_schema::{Dialect, Table};
@@ -101,12 +103,13 @@ impl Target for SqliteTarget {
         .await
     }
 
-    async fn write_table_recorded(
+    async fn write_table_with(
         &self,
         table: &Table,
         mut batches: BatchReceiver,
-        record: &[String],
+        options: WriteOptions<'_>,
     ) -> Result<WriteStats> {
+        let record = options.record;
         let table = table.clone();
         let record = record.to_vec();
         let what = format!("loading table {:?}", table.name);
