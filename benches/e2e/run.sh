@@ -17,7 +17,8 @@
 #                     ferry, naive mariadb|psql pipe + ADD PRIMARY KEY, pgloader
 #                     (defaults, and tuned: workers/concurrency from nproc)
 #           read      MariaDB -> Arrow alone: ferry's reader (benches/examples/
-#                     read_only.rs) vs ConnectorX (PyPI `connectorx`, 1 connection)
+#                     read_only.rs) vs ConnectorX (PyPI `connectorx`), over 1
+#                     connection and over JOBS connections (key ranges)
 #           pg2pg     lineitem+orders+customer with PKs PostgreSQL -> PostgreSQL:
 #                     ferry --jobs J, pgcopydb clone --table-jobs J --index-jobs J,
 #                     pg_dump -Fd -j J | pg_restore -j J   (J = JOBS, default nproc)
@@ -114,9 +115,12 @@ if ! command -v tpchgen-cli >/dev/null && [ -x "$HOME/.cargo/bin/tpchgen-cli" ];
   PATH=$HOME/.cargo/bin:$PATH
 fi
 if ! command -v tpchgen-cli >/dev/null; then
+  # PyPI has it prebuilt (seconds); building it with cargo takes minutes.
   log "installing tpchgen-cli"
-  timeout 1200 cargo install tpchgen-cli --locked >&2
-  PATH=$HOME/.cargo/bin:$PATH
+  if ! pip install tpchgen-cli >&2; then
+    timeout 1200 cargo install tpchgen-cli --locked >&2
+    PATH=$HOME/.cargo/bin:$PATH
+  fi
 fi
 DATA_SOURCE="tpchgen-cli $(tpchgen-cli --version 2>/dev/null | awk '{print $NF}')"
 TBL=$WORK/tbl
@@ -249,11 +253,22 @@ for run in $(seq 1 "$RUNS"); do
   fi
 
   if want read; then
-    timed read "ferry reader MariaDB → Arrow (batches dropped)" "$run" "$READ_ONLY" "$MY_URL" lineitem || true
+    timed read "ferry reader MariaDB → Arrow (1 connection, batches dropped)" "$run" "$READ_ONLY" "$MY_URL" lineitem || true
     if [ "$HAVE_CX" = 1 ]; then
       timed read "ConnectorX MariaDB → Arrow (1 connection, whole result in memory)" "$run" \
         python3 "$ROOT/benches/e2e/connectorx_read.py" \
         "mysql://root:@$MYSQL_HOST:$MYSQL_PORT/$DB" "SELECT * FROM lineitem" || true
+    fi
+    # The same with JOBS connections each: even ranges of l_orderkey (ferry's
+    # in one shared snapshot), ConnectorX's partition_on.
+    if [ "$JOBS" -gt 1 ]; then
+      timed read "ferry reader MariaDB → Arrow ($JOBS connections, batches dropped)" "$run" \
+        "$READ_ONLY" "$MY_URL" lineitem "$JOBS" || true
+      if [ "$HAVE_CX" = 1 ]; then
+        timed read "ConnectorX MariaDB → Arrow ($JOBS connections, partition_on l_orderkey)" "$run" \
+          python3 "$ROOT/benches/e2e/connectorx_read.py" \
+          "mysql://root:@$MYSQL_HOST:$MYSQL_PORT/$DB" "SELECT * FROM lineitem" l_orderkey "$JOBS" || true
+      fi
     fi
   fi
 

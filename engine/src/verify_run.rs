@@ -4,10 +4,13 @@
 //! streams to the comparison core in [`crate::verify`].
 //!
 //! ```text
-//! source reader (ordered by key) ─mpsc─┐
-//!                                      ├─▶ blocking thread: cast + KeyedDiff (rayon hashing)
-//! target reader (ordered by key) ─mpsc─┘
+//! source reader (ordered by key) ─queue─┐
+//!                                       ├─▶ blocking thread: cast + KeyedDiff (rayon hashing)
+//! target reader (ordered by key) ─queue─┘
 //! ```
+//! Each queue holds at most 4 batches and 16 MiB ([`read_side`]), so a
+//! table of large values is compared with one or two of them per side in
+//! memory, not four.
 //! A large table with an integer-led key is compared in key ranges, each
 //! range a work unit of its own ([`crate::verify_parts`]); the report lists
 //! the ranges that differ. A table without a key is compared as a multiset
@@ -24,7 +27,7 @@ use crate::verify::{KeyedDiff, KeylessDiff, Side, TableDiff};
 use crate::verify_parts::{verify_parts, VerifyPart};
 use arrow_array::RecordBatch;
 use arrow_schema::{DataType, Field, Schema as ArrowSchema, SchemaRef};
-use ferry_connectors::{ReadOptions, SnapshotId, Source};
+use ferry_connectors::{batch_channel_within, BatchReceiver, ReadOptions, SnapshotId, Source};
 use ferry_schema::{Dialect, PrimaryKey, Schema, Table};
 use serde::Serialize;
 use std::sync::Arc;
@@ -514,24 +517,16 @@ impl Sides {
     /// batch from each side in turn so the two key ranges advance together and
     /// the comparison holds only the batches in between.
     async fn stream<S: Sink>(&self, mut sink: S) -> std::result::Result<S, String> {
-        let (stx, mut srx) = mpsc::channel::<RecordBatch>(4);
-        let (ttx, mut trx) = mpsc::channel::<RecordBatch>(4);
-        let source_read = {
-            let (source, model, options) = (
-                Arc::clone(&self.source),
-                self.source_model.clone(),
-                self.source_options.clone(),
-            );
-            tokio::spawn(async move { source.read_table(&model, options, stx).await })
-        };
-        let target_read = {
-            let (target, model, options) = (
-                Arc::clone(&self.target),
-                self.target_model.clone(),
-                self.target_options.clone(),
-            );
-            tokio::spawn(async move { target.read_table(&model, options, ttx).await })
-        };
+        let (mut srx, source_read) = read_side(
+            Arc::clone(&self.source),
+            self.source_model.clone(),
+            self.source_options.clone(),
+        );
+        let (mut trx, target_read) = read_side(
+            Arc::clone(&self.target),
+            self.target_model.clone(),
+            self.target_options.clone(),
+        );
         let (schema, scasts, tcasts) = (
             Arc::clone(&self.schema),
             self.source_casts.clone(),
@@ -573,6 +568,42 @@ impl Sides {
             .map_err(|e| format!("reading the target: {e}"))?;
         consumed
     }
+}
+
+/// Batches queued per side between its reader and the comparison: a few
+/// batches of ordinary rows, one or two of large values.
+const SIDE_QUEUE_DEPTH: usize = 4;
+const SIDE_QUEUE_BYTES: usize = 16 << 20;
+
+/// Reads one side on a task of its own into a queue bounded in batches and
+/// in bytes ([`SIDE_QUEUE_DEPTH`], [`SIDE_QUEUE_BYTES`]). The reader hands
+/// its batches over one at a time; when the comparison stops taking them, the
+/// hand-over stops and the reader ends early.
+fn read_side(
+    side: Arc<dyn Source>,
+    model: Table,
+    options: ReadOptions,
+) -> (
+    BatchReceiver,
+    tokio::task::JoinHandle<ferry_connectors::Result<u64>>,
+) {
+    let (tx, mut rx) = mpsc::channel::<RecordBatch>(1);
+    let (feeder, queue) = batch_channel_within(SIDE_QUEUE_DEPTH, SIDE_QUEUE_BYTES);
+    let read = tokio::spawn(async move {
+        let hand_over = async move {
+            while let Some(batch) = rx.recv().await {
+                if feeder.send(batch).await.is_err() {
+                    return;
+                }
+            }
+            // The comparison tells a side's end by the queue closing, finished
+            // or not; a failed read is reported from this task's result.
+            let _ = feeder.finish().await;
+        };
+        let (read, ()) = tokio::join!(side.read_table(&model, options, tx), hand_over);
+        read
+    });
+    (queue, read)
 }
 
 /// Casts a side's batch to the plan's column types and labels it with `schema`.

@@ -17,13 +17,18 @@ use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
 use ferry_schema::LogicalType;
 use rayon::prelude::*;
-use xxhash_rust::xxh3::xxh3_128;
+use xxhash_rust::xxh3::{xxh3_128, Xxh3};
 
 use super::canonical::{CanonColumn, ColumnRule};
 use super::error::VerifyError;
 
 /// Below this many rows per rayon task, splitting costs more than it saves.
 const MIN_ROWS_PER_TASK: usize = 2048;
+
+/// A row whose canonical bytes exceed this is hashed value by value
+/// (streaming xxh3, the same hash) instead of being gathered into one buffer
+/// first, which would copy a large value once more.
+const GATHER_LIMIT: usize = 64 << 10;
 
 /// Row count and order-independent sum of row hashes of a set of rows.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
@@ -178,13 +183,18 @@ fn row_hashes(columns: &[CanonColumn<'_>], rows: usize) -> Vec<u128> {
         .collect();
     let hashed: Vec<Vec<u128>> = chunks
         .into_par_iter()
-        .map(|range| hash_chunk(columns, range))
+        .map(|range| hash_chunk(columns, range, GATHER_LIMIT))
         .collect();
     hashed.concat()
 }
 
-/// Row hashes of the rows in `range`.
-fn hash_chunk(columns: &[CanonColumn<'_>], range: std::ops::Range<usize>) -> Vec<u128> {
+/// Row hashes of the rows in `range`; rows longer than `gather_limit` are
+/// hashed value by value.
+fn hash_chunk(
+    columns: &[CanonColumn<'_>],
+    range: std::ops::Range<usize>,
+    gather_limit: usize,
+) -> Vec<u128> {
     let rows = range.len();
     let values: Vec<(Vec<u8>, Vec<usize>)> = columns
         .iter()
@@ -194,19 +204,39 @@ fn hash_chunk(columns: &[CanonColumn<'_>], range: std::ops::Range<usize>) -> Vec
             (bytes, ends)
         })
         .collect();
+    let value = |(_, ends): &(Vec<u8>, Vec<usize>), r: usize| -> std::ops::Range<usize> {
+        (if r == 0 { 0 } else { ends[r - 1] })..ends[r]
+    };
+    // Only a chunk holding large values can hold a row worth streaming.
+    let may_stream = values.iter().any(|(bytes, _)| bytes.len() > gather_limit);
     let mut row = Vec::with_capacity(64 * columns.len());
     let mut out = Vec::with_capacity(rows);
     for r in 0..rows {
+        let streamed =
+            may_stream && values.iter().map(|v| value(v, r).len()).sum::<usize>() > gather_limit;
+        if streamed {
+            let mut hasher = Xxh3::new();
+            for v in &values {
+                let range = value(v, r);
+                hasher.update(&length_prefix(range.len()));
+                hasher.update(&v.0[range]);
+            }
+            out.push(hasher.digest128());
+            continue;
+        }
         row.clear();
-        for (bytes, ends) in &values {
-            let start = if r == 0 { 0 } else { ends[r - 1] };
-            let value = &bytes[start..ends[r]];
-            row.extend_from_slice(&u64::try_from(value.len()).unwrap_or(u64::MAX).to_le_bytes());
-            row.extend_from_slice(value);
+        for v in &values {
+            let range = value(v, r);
+            row.extend_from_slice(&length_prefix(range.len()));
+            row.extend_from_slice(&v.0[range]);
         }
         out.push(xxh3_128(&row));
     }
     out
+}
+
+fn length_prefix(len: usize) -> [u8; 8] {
+    u64::try_from(len).unwrap_or(u64::MAX).to_le_bytes()
 }
 
 #[cfg(test)]

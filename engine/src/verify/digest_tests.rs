@@ -222,3 +222,25 @@ fn row_hashes_do_not_depend_on_chunk_boundaries() {
         assert_eq!(one, [all[i]], "row {i}");
     }
 }
+
+#[test]
+fn a_long_row_hashed_value_by_value_hashes_as_if_gathered() {
+    let long: Row = (
+        Some(7),
+        Some("k".into()),
+        None,
+        Some("1.50".into()),
+        Some(vec![0xAB; 3 * GATHER_LIMIT]),
+        Some("tail".into()),
+    );
+    let short: Row = (Some(8), None, Some(2.5), None, Some(vec![1, 2]), None);
+    let b = batch(&[short.clone(), long, short]);
+    let h = hasher();
+    let columns = h.columns(&b).unwrap();
+    let streamed = hash_chunk(&columns, 0..3, GATHER_LIMIT);
+    let gathered = hash_chunk(&columns, 0..3, usize::MAX);
+    assert_eq!(streamed, gathered);
+    assert_eq!(streamed[0], streamed[2]);
+    assert_ne!(streamed[0], streamed[1]);
+    assert_eq!(h.hash_batch(&b).unwrap(), streamed);
+}
