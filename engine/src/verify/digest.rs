@@ -25,9 +25,9 @@ use super::error::VerifyError;
 /// Below this many rows per rayon task, splitting costs more than it saves.
 const MIN_ROWS_PER_TASK: usize = 2048;
 
-/// A row whose canonical bytes exceed this is hashed value by value
-/// (streaming xxh3, the same hash) instead of being gathered into one buffer
-/// first, which would copy a large value once more.
+/// A row holding a canonical value longer than this is hashed value by value
+/// (streaming xxh3 gives the same hash) instead of being gathered into one
+/// buffer first, which would copy the large value once more.
 const GATHER_LIMIT: usize = 64 << 10;
 
 /// Row count and order-independent sum of row hashes of a set of rows.
@@ -188,8 +188,8 @@ fn row_hashes(columns: &[CanonColumn<'_>], rows: usize) -> Vec<u128> {
     hashed.concat()
 }
 
-/// Row hashes of the rows in `range`; rows longer than `gather_limit` are
-/// hashed value by value.
+/// Row hashes of the rows in `range`; a row holding a value longer than
+/// `gather_limit` is hashed value by value.
 fn hash_chunk(
     columns: &[CanonColumn<'_>],
     range: std::ops::Range<usize>,
@@ -207,30 +207,31 @@ fn hash_chunk(
     let value = |(_, ends): &(Vec<u8>, Vec<usize>), r: usize| -> std::ops::Range<usize> {
         (if r == 0 { 0 } else { ends[r - 1] })..ends[r]
     };
-    // Only a chunk holding large values can hold a row worth streaming.
-    let may_stream = values.iter().any(|(bytes, _)| bytes.len() > gather_limit);
     let mut row = Vec::with_capacity(64 * columns.len());
     let mut out = Vec::with_capacity(rows);
     for r in 0..rows {
-        let streamed =
-            may_stream && values.iter().map(|v| value(v, r).len()).sum::<usize>() > gather_limit;
-        if streamed {
-            let mut hasher = Xxh3::new();
-            for v in &values {
-                let range = value(v, r);
-                hasher.update(&length_prefix(range.len()));
-                hasher.update(&v.0[range]);
-            }
-            out.push(hasher.digest128());
-            continue;
-        }
         row.clear();
+        // Set once a value too long to gather comes up: the bytes gathered so
+        // far and every later value go to a streaming hasher instead.
+        let mut streaming: Option<Xxh3> = None;
         for v in &values {
-            let range = value(v, r);
-            row.extend_from_slice(&length_prefix(range.len()));
-            row.extend_from_slice(&v.0[range]);
+            let bytes = &v.0[value(v, r)];
+            let prefix = length_prefix(bytes.len());
+            if let Some(hasher) = streaming.as_mut() {
+                hasher.update(&prefix);
+                hasher.update(bytes);
+            } else if bytes.len() > gather_limit {
+                let mut hasher = Xxh3::new();
+                hasher.update(&row);
+                hasher.update(&prefix);
+                hasher.update(bytes);
+                streaming = Some(hasher);
+            } else {
+                row.extend_from_slice(&prefix);
+                row.extend_from_slice(bytes);
+            }
         }
-        out.push(xxh3_128(&row));
+        out.push(streaming.map_or_else(|| xxh3_128(&row), |h| h.digest128()));
     }
     out
 }
