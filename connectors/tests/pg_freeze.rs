@@ -141,3 +141,41 @@ async fn a_sole_writer_keeps_rows_the_table_already_held() {
     let (_, frozen) = frozen_pages(&db, "held").await;
     assert_eq!(frozen, 0);
 }
+
+#[tokio::test]
+async fn a_sole_writer_loads_a_referenced_table_the_ordinary_way() {
+    // PostgreSQL refuses to truncate a table a foreign key references, even
+    // an empty one: the load must still go through, just not frozen. The
+    // name holds a quote of each kind, which the check has to carry intact.
+    let db = PgDb::create("pgfreeze_ref").await;
+    db.execute("CREATE EXTENSION pg_visibility").await;
+    let target = PgTarget::connect(&Endpoint::parse(&db.url).unwrap(), 2)
+        .await
+        .unwrap();
+    let name = r#"it's "odd""#;
+    db.execute(
+        r#"CREATE TABLE "it's ""odd""" (id bigint PRIMARY KEY, v text) WITH (autovacuum_enabled = false);
+           CREATE TABLE child (parent bigint REFERENCES "it's ""odd""" (id))"#,
+    )
+    .await;
+
+    assert_eq!(load(&target, &table(name), true).await, 20_000);
+
+    let client = db.client().await;
+    let row = client
+        .query_one(
+            r#"SELECT count(*), count(*) FILTER (WHERE all_frozen) FROM pg_visibility_map('"it''s ""odd"""')"#,
+            &[],
+        )
+        .await
+        .unwrap();
+    let (pages, frozen): (i64, i64) = (row.get(0), row.get(1));
+    assert!(pages > 10, "{pages}");
+    assert_eq!(frozen, 0);
+    let n: i64 = client
+        .query_one(r#"SELECT count(*) FROM "it's ""odd""""#, &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, ROWS);
+}

@@ -352,22 +352,28 @@ impl Target for PgTarget {
 /// truncates it: a `COPY ... FREEZE` is only allowed into a table created or
 /// truncated in its own transaction. Returns whether it did. A table holding
 /// rows is left as it is, so this never removes data, and the lock stops any
-/// other session writing between the check and the truncation. Simple-protocol
-/// queries only, since a portal left open would make PostgreSQL refuse FREEZE.
+/// other session writing between the check and the truncation. A table some
+/// foreign key references is left too, since PostgreSQL refuses to truncate
+/// it even when empty. Simple-protocol queries only, since a portal left
+/// open would make PostgreSQL refuse FREEZE.
 async fn claim_empty_table(
     tx: &tokio_postgres::Transaction<'_>,
     qualified: &str,
 ) -> std::result::Result<bool, tokio_postgres::Error> {
+    let literal = qualified.replace('\'', "''");
     let messages = tx
         .simple_query(&format!(
-            "LOCK TABLE {qualified} IN ACCESS EXCLUSIVE MODE; SELECT EXISTS (SELECT 1 FROM {qualified})"
+            "LOCK TABLE {qualified} IN ACCESS EXCLUSIVE MODE;
+             SELECT EXISTS (SELECT 1 FROM {qualified})
+                 OR EXISTS (SELECT 1 FROM pg_constraint
+                            WHERE contype = 'f' AND confrelid = '{literal}'::regclass)"
         ))
         .await?;
-    let holds_rows = messages.iter().any(|m| match m {
+    let keep = messages.iter().any(|m| match m {
         SimpleQueryMessage::Row(row) => row.get(0) == Some("t"),
         _ => false,
     });
-    if holds_rows {
+    if keep {
         return Ok(false);
     }
     tx.batch_execute(&format!("TRUNCATE ONLY {qualified}"))
