@@ -118,6 +118,9 @@ impl ColumnBuf {
     }
 }
 
+/// Capacity of a column buffer kept from batch to batch.
+const KEEP_CAPACITY: usize = 16 << 20;
+
 /// Encodes batches of one table, reusing its column buffers from batch to batch.
 pub(crate) struct BatchEncoder {
     table: String,
@@ -175,6 +178,11 @@ impl BatchEncoder {
         }
         self.rows = batch.num_rows();
         for (i, buf) in self.bufs.iter_mut().enumerate() {
+            if buf.data.capacity() > KEEP_CAPACITY {
+                // One large value grew it: let it go rather than hold that
+                // size for the rest of the table.
+                buf.data = Vec::new();
+            }
             buf.data.clear();
             buf.ends.clear();
             buf.ends.reserve(self.rows);
@@ -472,4 +480,37 @@ fn finite(
     }
     let _ = write!(out, "{v:?}");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use arrow_array::{ArrayRef, BinaryArray};
+    use ferry_schema::Column;
+    use std::sync::Arc;
+
+    #[test]
+    fn a_buffer_one_large_value_grew_is_let_go_at_the_next_batch() {
+        let table = Table::new(
+            "t",
+            vec![Column::new("b", LogicalType::Varbinary { length: None })],
+        );
+        let batch = |values: Vec<&[u8]>| {
+            let array: ArrayRef = Arc::new(BinaryArray::from(values));
+            RecordBatch::try_new(table.arrow_schema(), vec![array]).unwrap()
+        };
+        let mut enc = BatchEncoder::new(&table).unwrap();
+        let large = vec![b'x'; KEEP_CAPACITY + 1];
+        enc.encode(&batch(vec![&large]), Format::LoadData).unwrap();
+        assert!(enc.bufs[0].data.capacity() > KEEP_CAPACITY);
+
+        enc.encode(&batch(vec![b"ab", b"c"]), Format::LoadData)
+            .unwrap();
+        assert!(enc.bufs[0].data.capacity() <= KEEP_CAPACITY);
+        let mut out = Vec::new();
+        enc.write_lines(&mut out);
+        assert_eq!(out, b"ab\nc\n");
+    }
 }
