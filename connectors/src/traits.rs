@@ -227,8 +227,9 @@ pub struct WriteOptions<'a> {
     /// (a table copied in one part). The target may then take the table for
     /// itself while loading: PostgreSQL locks it and writes its rows already
     /// frozen (`COPY ... FREEZE`), so no later scan or vacuum rewrites every
-    /// page to set hint bits or freeze them. A table found holding rows
-    /// anyway is loaded the ordinary way.
+    /// page to set hint bits or freeze them. A table the target cannot take
+    /// (it holds rows after all; for PostgreSQL, a foreign key references
+    /// it) is loaded the ordinary way.
     pub sole_writer: bool,
 }
 
