@@ -70,7 +70,10 @@ my() { mariadb -uroot -h"$MYSQL_HOST" -P"$MYSQL_PORT" "$@"; }
 pg() { psql -X -q -v ON_ERROR_STOP=1 -h "$PG_HOST" -p "$PG_PORT" -U root "$@"; }
 pgdb_fresh() { pg -d postgres -c "DROP DATABASE IF EXISTS $1 WITH (FORCE)" -c "CREATE DATABASE $1"; }
 pgdb_drop() { pg -d postgres -c "DROP DATABASE IF EXISTS $1 WITH (FORCE)"; }
-log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
+# The log goes to the script's own stderr (fd 3), so it still shows when a
+# timed tool's output is sent to a file.
+exec 3>&2
+log() { echo "[$(date +%H:%M:%S)] $*" >&3; }
 want() { case " $SUITES " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 note() { echo "$*" >> "$NOTES"; log "NOTE: $*"; }
 
