@@ -70,29 +70,28 @@ async fn load(target: &PgTarget, t: &Table, sole_writer: bool) -> u64 {
     written.unwrap().rows
 }
 
-/// (heap pages, pages the visibility map marks all-frozen).
-async fn frozen_pages(db: &PgDb, name: &str) -> (i64, i64) {
-    let client = db.client().await;
-    let row = client
-        .query_one(
-            &format!("SELECT count(*), count(*) FILTER (WHERE all_frozen) FROM pg_visibility_map('{name}')"),
-            &[],
-        )
-        .await
-        .unwrap();
-    (row.get(0), row.get(1))
+/// The first row of `sql`, every column a bigint.
+async fn numbers(db: &PgDb, sql: &str) -> Vec<i64> {
+    let row = db.client().await.query_one(sql, &[]).await.unwrap();
+    (0..row.len()).map(|i| row.get(i)).collect()
 }
 
+/// (heap pages, pages the visibility map marks all-frozen) of the table
+/// whose SQL name is `name` (quoted where it needs to be).
+async fn frozen_pages(db: &PgDb, name: &str) -> (i64, i64) {
+    let literal = name.replace('\'', "''");
+    let sql = format!(
+        "SELECT count(*), count(*) FILTER (WHERE all_frozen) FROM pg_visibility_map('{literal}')"
+    );
+    let n = numbers(db, &sql).await;
+    (n[0], n[1])
+}
+
+/// (rows, lowest id, highest id) of the table whose SQL name is `name`.
 async fn ids(db: &PgDb, name: &str) -> (i64, i64, i64) {
-    let client = db.client().await;
-    let row = client
-        .query_one(
-            &format!("SELECT count(*), min(id), max(id) FROM {name}"),
-            &[],
-        )
-        .await
-        .unwrap();
-    (row.get(0), row.get(1), row.get(2))
+    let sql = format!("SELECT count(*), min(id), max(id) FROM {name}");
+    let n = numbers(db, &sql).await;
+    (n[0], n[1], n[2])
 }
 
 #[tokio::test]
@@ -138,8 +137,7 @@ async fn a_sole_writer_keeps_rows_the_table_already_held() {
     // The row from before is still there, beside every loaded one; the load
     // was an ordinary one, since only an empty table may be truncated.
     assert_eq!(ids(&db, "held").await, (ROWS + 1, -1, ROWS - 1));
-    let (_, frozen) = frozen_pages(&db, "held").await;
-    assert_eq!(frozen, 0);
+    assert_eq!(frozen_pages(&db, "held").await.1, 0);
 }
 
 #[tokio::test]
@@ -161,21 +159,9 @@ async fn a_sole_writer_loads_a_referenced_table_the_ordinary_way() {
 
     assert_eq!(load(&target, &table(name), true).await, 20_000);
 
-    let client = db.client().await;
-    let row = client
-        .query_one(
-            r#"SELECT count(*), count(*) FILTER (WHERE all_frozen) FROM pg_visibility_map('"it''s ""odd"""')"#,
-            &[],
-        )
-        .await
-        .unwrap();
-    let (pages, frozen): (i64, i64) = (row.get(0), row.get(1));
+    let quoted = r#""it's ""odd""""#;
+    assert_eq!(ids(&db, quoted).await, (ROWS, 0, ROWS - 1));
+    let (pages, frozen) = frozen_pages(&db, quoted).await;
     assert!(pages > 10, "{pages}");
     assert_eq!(frozen, 0);
-    let n: i64 = client
-        .query_one(r#"SELECT count(*) FROM "it's ""odd""""#, &[])
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(n, ROWS);
 }

@@ -360,7 +360,7 @@ async fn claim_empty_table(
     tx: &tokio_postgres::Transaction<'_>,
     qualified: &str,
 ) -> std::result::Result<bool, tokio_postgres::Error> {
-    let literal = qualified.replace('\'', "''");
+    let literal = ident::escaped_string_content(Dialect::Postgres, qualified);
     let messages = tx
         .simple_query(&format!(
             "LOCK TABLE {qualified} IN ACCESS EXCLUSIVE MODE;
