@@ -210,9 +210,16 @@ pub async fn migrate(options: &MigrateOptions, progress: &Progress) -> Result<Re
     // The planned entries are replaced by what actually happened.
     report.tables.clear();
     for (t, outcome) in plan.tables.iter().zip(outcomes) {
-        // Both servers count at once: the slower one sets the time.
+        // The source was usually counted while the keys were built; if not,
+        // both servers count at once and the slower one sets the time.
+        let counted = outcome.source_count;
         let (source_count, target_count) = tokio::join!(
-            source.count_rows(&t.source.name),
+            async {
+                match counted {
+                    Some(rows) => Ok(rows),
+                    None => source.count_rows(&t.source.name).await,
+                }
+            },
             target.count_rows(&t.target.name)
         );
         let (source_count, target_count) = (source_count?, target_count?);
@@ -580,6 +587,10 @@ struct TableCopy {
     parts: usize,
     /// Secondary indexes built once the last part was in.
     indexes_built: usize,
+    /// The source's row count, taken as soon as the last part was in, while
+    /// the target built the keys; `None` when it was not taken then (a table
+    /// the earlier run finished, or a count that failed and is retried later).
+    source_count: Option<u64>,
 }
 
 /// How one table is copied: its key ranges (one unbounded `None` when it is
@@ -869,6 +880,7 @@ async fn copy_all(
                 tokio::spawn(async move {
                     let _permit = permit_source.acquire_owned().await;
                     let started = Instant::now();
+                    let counter = Arc::clone(&source);
                     let outcome = async {
                         // `_hold` keeps the shared snapshot open while this part reads.
                         let (read, _hold) = match &snapshot {
@@ -896,13 +908,20 @@ async fn copy_all(
                     }
                     let copied_at = Instant::now();
                     // The last part builds the table's keys and indexes while
-                    // other tables still copy, under the permit it holds.
-                    let indexes = if parts_left.part_done(outcome.is_ok()) {
-                        finish_table(&*target, &table, &ledger, &progress).await?
+                    // other tables still copy, under the permit it holds. The
+                    // source counts its rows meanwhile: the two servers work at
+                    // once (counting SF1 lineitem takes MariaDB about 2 s, as
+                    // long as PostgreSQL takes to build its primary key).
+                    let (indexes, source_count) = if parts_left.part_done(outcome.is_ok()) {
+                        let (built, counted) = tokio::join!(
+                            finish_table(&*target, &table, &ledger, &progress),
+                            counter.count_rows(&table.source.name)
+                        );
+                        (built?, counted.ok())
                     } else {
-                        0
+                        (0, None)
                     };
-                    outcome.map(|o| (o, indexes, started, copied_at))
+                    outcome.map(|o| (o, indexes, source_count, started, copied_at))
                 }),
             ));
         }
@@ -910,10 +929,11 @@ async fn copy_all(
     let mut spans: Vec<Option<(Instant, Instant)>> = vec![None; copies.len()];
     for (index, h) in handles {
         match h.await {
-            Ok(Ok((o, indexes, started, ended))) => {
+            Ok(Ok((o, indexes, source_count, started, ended))) => {
                 if let Some(copy) = copies.get_mut(index) {
                     add_part(copy, &o);
                     copy.indexes_built += indexes;
+                    copy.source_count = copy.source_count.or(source_count);
                 }
                 if let Some(span) = spans.get_mut(index) {
                     let (s, e) = span.get_or_insert((started, ended));

@@ -43,4 +43,4 @@ pub use model::{
 pub use names::check_names;
 /// The SQL parser ferry builds DDL with, re-exported so every crate uses the same version.
 pub use sqlparser;
-pub use types::{LogicalType, UTC_OFFSET};
+pub use types::{char_pad_start, without_char_pad, LogicalType, UTC_OFFSET};

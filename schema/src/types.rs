@@ -12,6 +12,24 @@ use serde::Serialize;
 /// Time zone label carried by Arrow timestamps of zoned columns: values are UTC instants.
 pub const UTC_OFFSET: &str = "+00:00";
 
+/// `text` without the pad spaces a `CHAR(n)` value carries at its end (ferry
+/// compares and stores `CHAR` values without them).
+pub fn without_char_pad(text: &str) -> &str {
+    text.get(..char_pad_start(text.as_bytes())).unwrap_or(text)
+}
+
+/// Where the pad spaces at the end of a `CHAR(n)` value's bytes begin. Works
+/// on bytes: a space is one byte in UTF-8 and never part of another
+/// character, so the cut is a character boundary, and it avoids
+/// `trim_end_matches(' ')` decoding every character backwards, which showed
+/// in the readers' profiles.
+pub fn char_pad_start(bytes: &[u8]) -> usize {
+    bytes
+        .iter()
+        .rposition(|b| *b != b' ')
+        .map_or(0, |last| last + 1)
+}
+
 /// A column type in ferry's neutral model.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -211,5 +229,22 @@ impl LogicalType {
             }
             LogicalType::Unsupported { type_name } => format!("unsupported {type_name}"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_char_pad;
+
+    #[test]
+    fn char_pad_is_cut_at_the_last_non_space_only() {
+        assert_eq!(without_char_pad("ab  "), "ab");
+        assert_eq!(without_char_pad("  ab"), "  ab");
+        assert_eq!(without_char_pad("a b "), "a b");
+        assert_eq!(without_char_pad("    "), "");
+        assert_eq!(without_char_pad(""), "");
+        // Multi-byte characters before the pad stay whole; tabs are not pad.
+        assert_eq!(without_char_pad("né€ "), "né€");
+        assert_eq!(without_char_pad("x\t "), "x\t");
     }
 }

@@ -6,8 +6,6 @@
 //! Pure functions over borrowed slices, writing into caller-owned buffers so the
 //! column loops in `read.rs` / `write.rs` allocate nothing per value.
 
-use std::fmt::Write as _;
-
 /// Days from 1970-01-01 to PostgreSQL's epoch 2000-01-01.
 pub(crate) const PG_EPOCH_DAYS: i32 = 10_957;
 /// Microseconds from 1970-01-01 to 2000-01-01.
@@ -60,6 +58,10 @@ fn be_u16(b: &[u8], at: usize) -> Option<u16> {
 
 /// Appends the exact decimal text of a binary `numeric` to `out`: `-` sign only,
 /// exactly `dscale` digits after the point, `NaN` / `Infinity` / `-Infinity`.
+///
+/// Digits are written byte by byte rather than through `write!`: the verify
+/// and copy hot paths call this once per value, and the formatting machinery
+/// cost more than the conversion itself.
 pub(crate) fn numeric_to_text(b: &[u8], out: &mut String) -> Result<(), &'static str> {
     const BAD: &str = "malformed binary numeric";
     let ndigits = usize::from(be_u16(b, 0).ok_or(BAD)?);
@@ -80,54 +82,74 @@ pub(crate) fn numeric_to_text(b: &[u8], out: &mut String) -> Result<(), &'static
         out.push_str(special);
         return Ok(());
     }
+    let digits = &b[8..];
+    let mut any_nonzero = false;
+    for pair in digits.chunks_exact(2) {
+        let d = u16::from_be_bytes([pair[0], pair[1]]);
+        if d > 9999 {
+            return Err(BAD);
+        }
+        any_nonzero |= d != 0;
+    }
+    // Base-10000 digit `i` counted from the first (weight) group; zero outside.
     let digit = |i: i32| -> u16 {
         usize::try_from(i)
             .ok()
             .filter(|&i| i < ndigits)
-            .and_then(|i| be_u16(b, 8 + 2 * i))
-            .unwrap_or(0)
+            .map_or(0, |i| {
+                u16::from_be_bytes([digits[2 * i], digits[2 * i + 1]])
+            })
     };
-    if (0..ndigits).any(|i| be_u16(b, 8 + 2 * i).is_some_and(|d| d > 9999)) {
-        return Err(BAD);
-    }
     // PostgreSQL never stores -0, but a zero with the NEG flag must not print as "-0".
-    if sign == NUMERIC_NEG && (0..ndigits).any(|i| be_u16(b, 8 + 2 * i).is_some_and(|d| d != 0)) {
+    if sign == NUMERIC_NEG && any_nonzero {
         out.push('-');
     }
     if weight < 0 {
         out.push('0');
     } else {
         for g in 0..=weight {
-            let d = digit(g);
-            // `write!` into a String cannot fail.
-            let _ = if g == 0 {
-                write!(out, "{d}")
+            let ascii = group_ascii(digit(g));
+            // The first group has no leading zeros (but keeps one digit).
+            let skip = if g == 0 {
+                ascii[..DEC_DIGITS - 1]
+                    .iter()
+                    .take_while(|c| **c == b'0')
+                    .count()
             } else {
-                write!(out, "{d:04}")
+                0
             };
+            push_ascii(out, &ascii[skip..]);
         }
     }
     if dscale > 0 {
         out.push('.');
         let mut left = dscale;
         let mut g = weight + 1;
-        let mut group = [0u8; DEC_DIGITS];
         while left > 0 {
-            let mut d = digit(g);
-            for slot in group.iter_mut().rev() {
-                // d % 10 < 10, so the narrowing is exact.
-                *slot = b'0' + u8::try_from(d % 10).unwrap_or(0);
-                d /= 10;
-            }
             let take = left.min(DEC_DIGITS);
-            for &c in &group[..take] {
-                out.push(char::from(c));
-            }
+            push_ascii(out, &group_ascii(digit(g))[..take]);
             left -= take;
             g += 1;
         }
     }
     Ok(())
+}
+
+/// The four decimal digits of one base-10000 digit (at most 9999), as ASCII.
+fn group_ascii(mut d: u16) -> [u8; DEC_DIGITS] {
+    let mut ascii = [b'0'; DEC_DIGITS];
+    for slot in ascii.iter_mut().rev() {
+        // d % 10 < 10, so the narrowing is exact.
+        *slot = b'0' + u8::try_from(d % 10).unwrap_or(0);
+        d /= 10;
+    }
+    ascii
+}
+
+fn push_ascii(out: &mut String, ascii: &[u8]) {
+    for &c in ascii {
+        out.push(char::from(c));
+    }
 }
 
 /// Appends the binary `numeric` for decimal text (`-12.340`, `+5`, `.5`, `NaN`,

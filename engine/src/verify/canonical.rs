@@ -24,8 +24,9 @@ use arrow_array::{
     Array, BinaryArray, BooleanArray, FixedSizeBinaryArray, LargeBinaryArray, LargeStringArray,
     StringArray,
 };
+use arrow_buffer::NullBuffer;
 use arrow_schema::{DataType, IntervalUnit, TimeUnit};
-use ferry_schema::LogicalType;
+use ferry_schema::{without_char_pad, LogicalType};
 use std::io::Write as _;
 
 use super::error::VerifyError;
@@ -237,6 +238,41 @@ impl<'a> CanonColumn<'a> {
         }
     }
 
+    /// The column's values as they sit in its Arrow buffers, when its
+    /// canonical payload is exactly those bytes (raw fixed-width values, text
+    /// compared as is, binary); `None` when a rule rewrites them.
+    pub(crate) fn direct(&self) -> Option<Direct<'a>> {
+        let nulls = self.array.nulls();
+        let values = match &self.kind {
+            Kind::Fixed { bytes, width } => DirectValues::Fixed {
+                bytes,
+                width: *width,
+            },
+            Kind::FixedBinary(a) => DirectValues::Fixed {
+                bytes: a.value_data(),
+                width: usize::try_from(a.value_length()).ok()?,
+            },
+            Kind::Utf8(a, ColumnRule::Raw) => DirectValues::Offsets32 {
+                offsets: a.value_offsets(),
+                data: a.value_data(),
+            },
+            Kind::LargeUtf8(a, ColumnRule::Raw) => DirectValues::Offsets64 {
+                offsets: a.value_offsets(),
+                data: a.value_data(),
+            },
+            Kind::Binary(a) => DirectValues::Offsets32 {
+                offsets: a.value_offsets(),
+                data: a.value_data(),
+            },
+            Kind::LargeBinary(a) => DirectValues::Offsets64 {
+                offsets: a.value_offsets(),
+                data: a.value_data(),
+            },
+            _ => return None,
+        };
+        Some(Direct { values, nulls })
+    }
+
     fn append_rows(
         &self,
         rows: std::ops::Range<usize>,
@@ -253,6 +289,56 @@ impl<'a> CanonColumn<'a> {
             }
             ends.push(bytes.len());
         }
+    }
+}
+
+/// A column whose canonical payloads are read straight from its Arrow buffers
+/// (see [`CanonColumn::direct`]): no canonical copy is made.
+pub(crate) struct Direct<'a> {
+    values: DirectValues<'a>,
+    nulls: Option<&'a NullBuffer>,
+}
+
+enum DirectValues<'a> {
+    /// `width` bytes per row (already offset-sliced).
+    Fixed {
+        bytes: &'a [u8],
+        width: usize,
+    },
+    Offsets32 {
+        offsets: &'a [i32],
+        data: &'a [u8],
+    },
+    Offsets64 {
+        offsets: &'a [i64],
+        data: &'a [u8],
+    },
+}
+
+impl<'a> Direct<'a> {
+    /// The tag byte and payload of `row`: the same bytes
+    /// [`CanonColumn::write`] would produce, without copying them.
+    #[inline]
+    pub(crate) fn value(&self, row: usize) -> (u8, &'a [u8]) {
+        if self.nulls.is_some_and(|n| n.is_null(row)) {
+            return (NULL_TAG, &[]);
+        }
+        let payload = match self.values {
+            DirectValues::Fixed { bytes, width } => bytes.get(row * width..(row + 1) * width),
+            DirectValues::Offsets32 { offsets, data } => {
+                let range = |i: usize| offsets.get(i).and_then(|o| usize::try_from(*o).ok());
+                range(row)
+                    .zip(range(row + 1))
+                    .and_then(|(a, b)| data.get(a..b))
+            }
+            DirectValues::Offsets64 { offsets, data } => {
+                let range = |i: usize| offsets.get(i).and_then(|o| usize::try_from(*o).ok());
+                range(row)
+                    .zip(range(row + 1))
+                    .and_then(|(a, b)| data.get(a..b))
+            }
+        };
+        (VALUE_TAG, payload.unwrap_or_default())
     }
 }
 
@@ -296,7 +382,7 @@ fn text_payload(text: &str, rule: ColumnRule, buf: &mut Vec<u8>) {
     match rule {
         ColumnRule::Decimal => decimal_payload(text, buf),
         ColumnRule::Json => json_payload(text, buf),
-        ColumnRule::Char => buf.extend_from_slice(text.trim_end_matches(' ').as_bytes()),
+        ColumnRule::Char => buf.extend_from_slice(without_char_pad(text).as_bytes()),
         ColumnRule::Raw | ColumnRule::Float { .. } => buf.extend_from_slice(text.as_bytes()),
     }
 }
@@ -416,6 +502,7 @@ fn write_json_string(s: &str, buf: &mut Vec<u8>) {
 mod tests {
     use super::*;
     use arrow_array::{Float64Array, Int64Array};
+    use std::sync::Arc;
 
     fn canon(text: &str, rule: ColumnRule) -> String {
         let mut buf = Vec::new();
@@ -491,6 +578,90 @@ mod tests {
         });
         assert_eq!(loose[2], loose[3]);
         assert_ne!(loose[3], loose[4]);
+    }
+
+    #[test]
+    fn direct_values_are_the_bytes_write_produces() {
+        use arrow_array::{
+            ArrayRef, Date32Array, FixedSizeBinaryArray, LargeBinaryArray, LargeStringArray,
+        };
+        let arrays: Vec<ArrayRef> = vec![
+            Arc::new(Int64Array::from(vec![
+                Some(-1),
+                None,
+                Some(i64::MAX),
+                Some(0),
+            ])),
+            Arc::new(Date32Array::from(vec![
+                Some(19000),
+                Some(-3),
+                None,
+                Some(1),
+            ])),
+            Arc::new(StringArray::from(vec![
+                Some("é x "),
+                None,
+                Some(""),
+                Some("z"),
+            ])),
+            Arc::new(LargeStringArray::from(vec![
+                None,
+                Some("ab"),
+                Some("c"),
+                None,
+            ])),
+            Arc::new(BinaryArray::from(vec![
+                Some(&b"\x00\xff"[..]),
+                Some(&b""[..]),
+                None,
+                Some(&b"q"[..]),
+            ])),
+            Arc::new(LargeBinaryArray::from(vec![
+                Some(&b"long"[..]),
+                None,
+                Some(&b"x"[..]),
+                Some(&b"yy"[..]),
+            ])),
+            Arc::new(
+                FixedSizeBinaryArray::try_from_sparse_iter_with_size(
+                    vec![Some([1u8, 2]), None, Some([3, 4]), Some([5, 6])].into_iter(),
+                    2,
+                )
+                .unwrap(),
+            ),
+        ];
+        for array in &arrays {
+            // Whole and sliced, so offsets and null bits are read from the right place.
+            for view in [array.clone(), array.slice(1, 3)] {
+                let col = CanonColumn::new(view.as_ref(), ColumnRule::Raw, "c").unwrap();
+                let direct = col.direct().expect("raw column reads direct");
+                for row in 0..view.len() {
+                    let mut written = Vec::new();
+                    col.write(row, &mut written);
+                    let (tag, payload) = direct.value(row);
+                    let mut read = vec![tag];
+                    read.extend_from_slice(payload);
+                    assert_eq!(read, written, "{} row {row}", view.data_type());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn rewritten_columns_are_not_read_direct() {
+        let text = StringArray::from(vec!["1.50"]);
+        for rule in [ColumnRule::Decimal, ColumnRule::Json, ColumnRule::Char] {
+            let col = CanonColumn::new(&text, rule, "t").unwrap();
+            assert!(col.direct().is_none(), "{rule:?}");
+        }
+        let floats = Float64Array::from(vec![-0.0]);
+        let rule = ColumnRule::Float {
+            zero_sign_matters: false,
+        };
+        assert!(CanonColumn::new(&floats, rule, "f")
+            .unwrap()
+            .direct()
+            .is_none());
     }
 
     #[test]

@@ -19,15 +19,15 @@ use ferry_schema::LogicalType;
 use rayon::prelude::*;
 use xxhash_rust::xxh3::{xxh3_128, Xxh3};
 
-use super::canonical::{CanonColumn, ColumnRule};
+use super::canonical::{CanonColumn, ColumnRule, Direct, NULL_TAG};
 use super::error::VerifyError;
 
 /// Below this many rows per rayon task, splitting costs more than it saves.
 const MIN_ROWS_PER_TASK: usize = 2048;
 
-/// A row holding a canonical value longer than this is hashed value by value
-/// (streaming xxh3 gives the same hash) instead of being gathered into one
-/// buffer first, which would copy the large value once more.
+/// A row holding a value payload of this many bytes or more is hashed value by
+/// value (streaming xxh3 gives the same hash) instead of being gathered into
+/// one buffer first, which would copy the large value once more.
 const GATHER_LIMIT: usize = 64 << 10;
 
 /// Row count and order-independent sum of row hashes of a set of rows.
@@ -188,47 +188,79 @@ fn row_hashes(columns: &[CanonColumn<'_>], rows: usize) -> Vec<u128> {
     hashed.concat()
 }
 
-/// Row hashes of the rows in `range`; a row holding a value longer than
-/// `gather_limit` is hashed value by value.
+/// Where one column's values come from while a chunk is hashed.
+enum ChunkColumn<'a> {
+    /// Straight from the Arrow buffers: the canonical payload is the value's
+    /// own bytes, so nothing is copied before the row is gathered.
+    Direct(Direct<'a>),
+    /// Canonical bytes (tag and payload) written first, for columns whose rule
+    /// rewrites values; `ends[r]` is where row `r` of the chunk ends.
+    Written { bytes: Vec<u8>, ends: Vec<usize> },
+}
+
+impl ChunkColumn<'_> {
+    /// The tag and payload of batch row `row`, which is row `r` of the chunk.
+    #[inline]
+    fn value(&self, row: usize, r: usize) -> (u8, &[u8]) {
+        match self {
+            ChunkColumn::Direct(d) => d.value(row),
+            ChunkColumn::Written { bytes, ends } => {
+                let start = if r == 0 { 0 } else { ends[r - 1] };
+                match bytes[start..ends[r]].split_first() {
+                    Some((tag, payload)) => (*tag, payload),
+                    None => (NULL_TAG, &[]),
+                }
+            }
+        }
+    }
+}
+
+/// Row hashes of the rows in `range`; a row holding a value of `gather_limit`
+/// bytes or more is hashed value by value.
 fn hash_chunk(
     columns: &[CanonColumn<'_>],
     range: std::ops::Range<usize>,
     gather_limit: usize,
 ) -> Vec<u128> {
     let rows = range.len();
-    let values: Vec<(Vec<u8>, Vec<usize>)> = columns
+    let values: Vec<ChunkColumn<'_>> = columns
         .iter()
-        .map(|c| {
-            let (mut bytes, mut ends) = (Vec::new(), Vec::with_capacity(rows));
-            c.append_values(range.clone(), &mut bytes, &mut ends);
-            (bytes, ends)
+        .map(|c| match c.direct() {
+            Some(direct) => ChunkColumn::Direct(direct),
+            None => {
+                let (mut bytes, mut ends) = (Vec::new(), Vec::with_capacity(rows));
+                c.append_values(range.clone(), &mut bytes, &mut ends);
+                ChunkColumn::Written { bytes, ends }
+            }
         })
         .collect();
-    let value = |(_, ends): &(Vec<u8>, Vec<usize>), r: usize| -> std::ops::Range<usize> {
-        (if r == 0 { 0 } else { ends[r - 1] })..ends[r]
-    };
     let mut row = Vec::with_capacity(64 * columns.len());
     let mut out = Vec::with_capacity(rows);
-    for r in 0..rows {
+    for (r, batch_row) in range.enumerate() {
         row.clear();
         // Set once a value too long to gather comes up: the bytes gathered so
-        // far and every later value go to a streaming hasher instead.
+        // far and every later value go to a streaming hasher instead, reading
+        // the large value where it lies.
         let mut streaming: Option<Xxh3> = None;
-        for v in &values {
-            let bytes = &v.0[value(v, r)];
-            let prefix = length_prefix(bytes.len());
+        for column in &values {
+            let (tag, payload) = column.value(batch_row, r);
+            // The length covers the tag byte and the payload.
+            let prefix = length_prefix(payload.len() + 1);
             if let Some(hasher) = streaming.as_mut() {
                 hasher.update(&prefix);
-                hasher.update(bytes);
-            } else if bytes.len() > gather_limit {
+                hasher.update(&[tag]);
+                hasher.update(payload);
+            } else if payload.len() >= gather_limit {
                 let mut hasher = Xxh3::new();
                 hasher.update(&row);
                 hasher.update(&prefix);
-                hasher.update(bytes);
+                hasher.update(&[tag]);
+                hasher.update(payload);
                 streaming = Some(hasher);
             } else {
                 row.extend_from_slice(&prefix);
-                row.extend_from_slice(bytes);
+                row.push(tag);
+                row.extend_from_slice(payload);
             }
         }
         out.push(streaming.map_or_else(|| xxh3_128(&row), |h| h.digest128()));

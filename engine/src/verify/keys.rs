@@ -17,7 +17,7 @@ use arrow_array::{
     StringArray,
 };
 use arrow_schema::{DataType, TimeUnit};
-use ferry_schema::LogicalType;
+use ferry_schema::{without_char_pad, LogicalType};
 use std::cmp::Ordering;
 
 use super::canonical::split_decimal;
@@ -193,7 +193,7 @@ fn cmp_float(a: f64, b: f64) -> Ordering {
 fn cmp_text(a: &str, b: &str, order: TextOrder) -> Ordering {
     match order {
         TextOrder::Bytes => a.as_bytes().cmp(b.as_bytes()),
-        TextOrder::Char => a.trim_end_matches(' ').cmp(b.trim_end_matches(' ')),
+        TextOrder::Char => without_char_pad(a).cmp(without_char_pad(b)),
         TextOrder::Decimal => cmp_decimal(a, b),
     }
 }
