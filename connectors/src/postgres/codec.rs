@@ -56,13 +56,15 @@ fn be_u16(b: &[u8], at: usize) -> Option<u16> {
     Some(u16::from_be_bytes([*b.get(at)?, *b.get(at + 1)?]))
 }
 
-/// Appends the exact decimal text of a binary `numeric` to `out`: `-` sign only,
-/// exactly `dscale` digits after the point, `NaN` / `Infinity` / `-Infinity`.
+/// Appends the exact decimal text of a binary `numeric` to `out` (ASCII): `-`
+/// sign only, exactly `dscale` digits after the point, `NaN` / `Infinity` /
+/// `-Infinity`.
 ///
-/// Digits are written byte by byte rather than through `write!`: the verify
-/// and copy hot paths call this once per value, and the formatting machinery
-/// cost more than the conversion itself.
-pub(crate) fn numeric_to_text(b: &[u8], out: &mut String) -> Result<(), &'static str> {
+/// Digits are written as bytes, four per base-10000 digit, rather than
+/// through `write!` into a `String`: the verify and copy hot paths call this
+/// once per value, and the formatting machinery cost more than the conversion
+/// itself (454 instructions per lineitem price before, under callgrind).
+pub(crate) fn numeric_to_text(b: &[u8], out: &mut Vec<u8>) -> Result<(), &'static str> {
     const BAD: &str = "malformed binary numeric";
     let ndigits = usize::from(be_u16(b, 0).ok_or(BAD)?);
     let weight = i32::from(i16::from_be_bytes(be_u16(b, 2).ok_or(BAD)?.to_be_bytes()));
@@ -79,7 +81,7 @@ pub(crate) fn numeric_to_text(b: &[u8], out: &mut String) -> Result<(), &'static
         _ => return Err(BAD),
     };
     if !special.is_empty() {
-        out.push_str(special);
+        out.extend_from_slice(special.as_bytes());
         return Ok(());
     }
     let digits = &b[8..];
@@ -100,36 +102,41 @@ pub(crate) fn numeric_to_text(b: &[u8], out: &mut String) -> Result<(), &'static
                 u16::from_be_bytes([digits[2 * i], digits[2 * i + 1]])
             })
     };
+    let int_groups = usize::try_from(weight + 1).unwrap_or(0);
+    out.reserve(2 + DEC_DIGITS * int_groups + 1 + dscale);
     // PostgreSQL never stores -0, but a zero with the NEG flag must not print as "-0".
     if sign == NUMERIC_NEG && any_nonzero {
-        out.push('-');
+        out.push(b'-');
     }
     if weight < 0 {
-        out.push('0');
+        out.push(b'0');
     } else {
-        for g in 0..=weight {
-            let ascii = group_ascii(digit(g));
-            // The first group has no leading zeros (but keeps one digit).
-            let skip = if g == 0 {
-                ascii[..DEC_DIGITS - 1]
-                    .iter()
-                    .take_while(|c| **c == b'0')
-                    .count()
-            } else {
-                0
-            };
-            push_ascii(out, &ascii[skip..]);
+        // The first group has no leading zeros (but keeps one digit).
+        let first = group_ascii(digit(0));
+        let skip = first[..DEC_DIGITS - 1]
+            .iter()
+            .take_while(|c| **c == b'0')
+            .count();
+        for &c in &first[skip..] {
+            out.push(c);
+        }
+        for g in 1..=weight {
+            out.extend_from_slice(&group_ascii(digit(g)));
         }
     }
     if dscale > 0 {
-        out.push('.');
+        out.push(b'.');
         let mut left = dscale;
         let mut g = weight + 1;
-        while left > 0 {
-            let take = left.min(DEC_DIGITS);
-            push_ascii(out, &group_ascii(digit(g))[..take]);
-            left -= take;
+        while left >= DEC_DIGITS {
+            out.extend_from_slice(&group_ascii(digit(g)));
+            left -= DEC_DIGITS;
             g += 1;
+        }
+        if left > 0 {
+            for &c in &group_ascii(digit(g))[..left] {
+                out.push(c);
+            }
         }
     }
     Ok(())
@@ -144,12 +151,6 @@ fn group_ascii(mut d: u16) -> [u8; DEC_DIGITS] {
         d /= 10;
     }
     ascii
-}
-
-fn push_ascii(out: &mut String, ascii: &[u8]) {
-    for &c in ascii {
-        out.push(char::from(c));
-    }
 }
 
 /// Appends the binary `numeric` for decimal text (`-12.340`, `+5`, `.5`, `NaN`,

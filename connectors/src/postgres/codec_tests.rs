@@ -8,9 +8,9 @@ use proptest::prelude::*;
 fn round_trip(text: &str) -> String {
     let mut bin = Vec::new();
     numeric_from_text(text, &mut bin).unwrap();
-    let mut back = String::new();
+    let mut back = Vec::new();
     numeric_to_text(&bin, &mut back).unwrap();
-    back
+    String::from_utf8(back).unwrap()
 }
 
 fn binary(text: &str) -> Vec<u8> {

@@ -285,7 +285,7 @@ fn strings(
     // MySQL reader does): a `from_utf8` call per short value showed in the
     // verify profile.
     let mut builder = BinaryBuilder::with_capacity(rows, capacity);
-    let mut scratch = String::new();
+    let mut scratch = Vec::new();
     for (row, c) in cells.iter().enumerate() {
         let Some(v) = cell(buf, c) else {
             builder.append_null();
