@@ -325,21 +325,21 @@ impl<'a> Direct<'a> {
         }
         let payload = match self.values {
             DirectValues::Fixed { bytes, width } => bytes.get(row * width..(row + 1) * width),
-            DirectValues::Offsets32 { offsets, data } => {
-                let range = |i: usize| offsets.get(i).and_then(|o| usize::try_from(*o).ok());
-                range(row)
-                    .zip(range(row + 1))
-                    .and_then(|(a, b)| data.get(a..b))
-            }
-            DirectValues::Offsets64 { offsets, data } => {
-                let range = |i: usize| offsets.get(i).and_then(|o| usize::try_from(*o).ok());
-                range(row)
-                    .zip(range(row + 1))
-                    .and_then(|(a, b)| data.get(a..b))
-            }
+            DirectValues::Offsets32 { offsets, data } => between(offsets, data, row),
+            DirectValues::Offsets64 { offsets, data } => between(offsets, data, row),
         };
         (VALUE_TAG, payload.unwrap_or_default())
     }
+}
+
+/// Value `row` of a variable-width array: `data` between two offsets.
+fn between<'d, O: Copy + TryInto<usize>>(
+    offsets: &[O],
+    data: &'d [u8],
+    row: usize,
+) -> Option<&'d [u8]> {
+    let at = |i: usize| offsets.get(i).and_then(|o| (*o).try_into().ok());
+    data.get(at(row)?..at(row + 1)?)
 }
 
 fn fixed<T: ArrowPrimitiveType>(array: &dyn Array) -> Option<Kind<'_>> {
