@@ -121,3 +121,10 @@ proptest! {
         prop_assert_eq!(round_trip(&text), canonical(negative, &int, &frac));
     }
 }
+
+#[test]
+fn every_base_10000_digit_prints_as_four_ascii_digits() {
+    for d in 0..=9999u16 {
+        assert_eq!(group_ascii(d), format!("{d:04}").as_bytes(), "{d}");
+    }
+}

@@ -21,8 +21,8 @@ use arrow_array::types::{
     UInt64Type, UInt8Type,
 };
 use arrow_array::{
-    Array, BinaryArray, BooleanArray, FixedSizeBinaryArray, LargeBinaryArray, LargeStringArray,
-    StringArray,
+    Array, BinaryArray, BooleanArray, FixedSizeBinaryArray, GenericStringArray, LargeBinaryArray,
+    LargeStringArray, OffsetSizeTrait, StringArray,
 };
 use arrow_buffer::NullBuffer;
 use arrow_schema::{DataType, IntervalUnit, TimeUnit};
@@ -42,8 +42,16 @@ pub(crate) const VALUE_TAG: u8 = 1;
 pub enum ColumnRule {
     /// The value's own bytes (integers, dates, times, text, bytes, UUIDs...).
     Raw,
-    /// Decimal text compared by value: `1.50` = `1.5`, `-0.0` = `0`.
-    Decimal,
+    /// Decimal text compared by value: `1.50` = `1.5`, `-0.0` = `0`. A value
+    /// with at most `scale` fraction digits is written with exactly `scale` of
+    /// them (`1.5` as `1.50` for scale 2), which is how MySQL and PostgreSQL
+    /// print a column of that scale, so such columns usually hash as they
+    /// arrive, without a rewrite ([`CanonColumn::direct`]). Other values, and
+    /// every value when the scale is unknown, are written in their shortest form.
+    Decimal {
+        /// The target column's scale, if it has one.
+        scale: Option<u16>,
+    },
     /// JSON text re-serialized compactly with sorted keys and numbers by value;
     /// text that does not parse is compared raw.
     Json,
@@ -61,7 +69,7 @@ impl ColumnRule {
     /// The rule for a column of the target's `logical` type.
     pub fn new(logical: &LogicalType, zero_sign_matters: bool) -> Self {
         match logical {
-            LogicalType::Decimal { .. } => ColumnRule::Decimal,
+            LogicalType::Decimal { scale, .. } => ColumnRule::Decimal { scale: *scale },
             LogicalType::Json { .. } => ColumnRule::Json,
             LogicalType::Char { .. } => ColumnRule::Char,
             LogicalType::Float32 | LogicalType::Float64 => ColumnRule::Float { zero_sign_matters },
@@ -238,10 +246,13 @@ impl<'a> CanonColumn<'a> {
         }
     }
 
-    /// The column's values as they sit in its Arrow buffers, when its
-    /// canonical payload is exactly those bytes (raw fixed-width values, text
-    /// compared as is, binary); `None` when a rule rewrites them.
-    pub(crate) fn direct(&self) -> Option<Direct<'a>> {
+    /// The column's values in `rows` as they sit in its Arrow buffers, when
+    /// their canonical payload is exactly those bytes: raw fixed-width values,
+    /// binary, text compared as is, and `CHAR` or decimal text that is already
+    /// in canonical form (no pad spaces; exactly the scale's fraction digits),
+    /// which is checked here value by value. `None` when a rule rewrites any
+    /// of them.
+    pub(crate) fn direct(&self, rows: std::ops::Range<usize>) -> Option<Direct<'a>> {
         let nulls = self.array.nulls();
         let values = match &self.kind {
             Kind::Fixed { bytes, width } => DirectValues::Fixed {
@@ -252,11 +263,11 @@ impl<'a> CanonColumn<'a> {
                 bytes: a.value_data(),
                 width: usize::try_from(a.value_length()).ok()?,
             },
-            Kind::Utf8(a, ColumnRule::Raw) => DirectValues::Offsets32 {
+            Kind::Utf8(a, rule) if kept_whole(a, *rule, rows.clone()) => DirectValues::Offsets32 {
                 offsets: a.value_offsets(),
                 data: a.value_data(),
             },
-            Kind::LargeUtf8(a, ColumnRule::Raw) => DirectValues::Offsets64 {
+            Kind::LargeUtf8(a, rule) if kept_whole(a, *rule, rows) => DirectValues::Offsets64 {
                 offsets: a.value_offsets(),
                 data: a.value_data(),
             },
@@ -295,11 +306,12 @@ impl<'a> CanonColumn<'a> {
 /// A column whose canonical payloads are read straight from its Arrow buffers
 /// (see [`CanonColumn::direct`]): no canonical copy is made.
 pub(crate) struct Direct<'a> {
-    values: DirectValues<'a>,
-    nulls: Option<&'a NullBuffer>,
+    pub(crate) values: DirectValues<'a>,
+    pub(crate) nulls: Option<&'a NullBuffer>,
 }
 
-enum DirectValues<'a> {
+/// Where a [`Direct`] column's values lie.
+pub(crate) enum DirectValues<'a> {
     /// `width` bytes per row (already offset-sliced).
     Fixed {
         bytes: &'a [u8],
@@ -333,7 +345,7 @@ impl<'a> Direct<'a> {
 }
 
 /// Value `row` of a variable-width array: `data` between two offsets.
-fn between<'d, O: Copy + TryInto<usize>>(
+pub(crate) fn between<'d, O: Copy + TryInto<usize>>(
     offsets: &[O],
     data: &'d [u8],
     row: usize,
@@ -378,9 +390,87 @@ fn f64_payload(values: &[f64], zero_sign: bool, row: usize, buf: &mut Vec<u8>) {
     buf.extend_from_slice(&bits.to_le_bytes());
 }
 
+/// Whether every non-NULL value of `rows` in `array` is its own canonical
+/// payload under `rule`, so that [`text_payload`] would copy it unchanged.
+/// Cheaper than writing them: a few bytes of each are looked at, nothing is
+/// copied.
+fn kept_whole<O: OffsetSizeTrait>(
+    array: &GenericStringArray<O>,
+    rule: ColumnRule,
+    rows: std::ops::Range<usize>,
+) -> bool {
+    match rule {
+        ColumnRule::Raw => true,
+        ColumnRule::Char => each_value(array, rows, |v| v.last() != Some(&b' ')),
+        ColumnRule::Decimal { scale: Some(scale) } => {
+            let scale = usize::from(scale);
+            each_value(array, rows, |v| in_scaled_form(v, scale))
+        }
+        ColumnRule::Decimal { scale: None } | ColumnRule::Json | ColumnRule::Float { .. } => false,
+    }
+}
+
+/// Whether `kept` holds for every non-NULL value of `rows` in `array`.
+#[inline]
+fn each_value<O: OffsetSizeTrait>(
+    array: &GenericStringArray<O>,
+    rows: std::ops::Range<usize>,
+    kept: impl Fn(&[u8]) -> bool,
+) -> bool {
+    let (data, nulls) = (array.value_data(), array.nulls());
+    let Some(offsets) = array.value_offsets().get(rows.start..=rows.end) else {
+        return false;
+    };
+    offsets.windows(2).zip(rows).all(|(ends, row)| {
+        nulls.is_some_and(|n| n.is_null(row))
+            || data
+                .get(ends[0].as_usize()..ends[1].as_usize())
+                .is_some_and(&kept)
+    })
+}
+
+/// Whether `text` is a decimal already written as [`decimal_payload`] writes
+/// it for `scale`: an optional `-`, integer digits without a leading zero (or
+/// one `0`), then exactly `scale` fraction digits after a point (none and no
+/// point for scale 0), and not a negative zero.
+///
+/// Text that is not a decimal at all is compared as it is, so saying `true`
+/// for it is right too; what matters is never saying `true` for a decimal
+/// the canonical form rewrites. That is why the digits themselves are not
+/// checked: a decimal has digits on both sides of its one point, so a point
+/// `scale` places from the end and a first digit other than `0` settle it.
+#[inline]
+fn in_scaled_form(text: &[u8], scale: usize) -> bool {
+    let (neg, digits) = match text.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, text),
+    };
+    let int_len = if scale == 0 {
+        if digits.contains(&b'.') {
+            return false;
+        }
+        digits.len()
+    } else {
+        match digits.len().checked_sub(scale + 1) {
+            Some(n) if digits.get(n) == Some(&b'.') => n,
+            _ => return false,
+        }
+    };
+    match digits.first() {
+        Some(b'1'..=b'9') => true,
+        // 0.xx: a zero with a sign is written without it.
+        Some(b'0') if int_len == 1 => {
+            !neg || digits
+                .get(2..)
+                .is_some_and(|frac| frac.iter().any(|c| *c != b'0'))
+        }
+        _ => false,
+    }
+}
+
 fn text_payload(text: &str, rule: ColumnRule, buf: &mut Vec<u8>) {
     match rule {
-        ColumnRule::Decimal => decimal_payload(text, buf),
+        ColumnRule::Decimal { scale } => decimal_payload(text, scale, buf),
         ColumnRule::Json => json_payload(text, buf),
         ColumnRule::Char => buf.extend_from_slice(without_char_pad(text).as_bytes()),
         ColumnRule::Raw | ColumnRule::Float { .. } => buf.extend_from_slice(text.as_bytes()),
@@ -415,8 +505,10 @@ pub(crate) fn split_decimal(text: &str) -> Option<(bool, &[u8], &[u8])> {
     Some((neg, int, frac))
 }
 
-/// Writes the shortest plain form of a decimal: `-012.340` → `-12.34`, `-0.0` → `0`.
-pub(crate) fn decimal_payload(text: &str, buf: &mut Vec<u8>) {
+/// Writes the plain form of a decimal: `-012.340` → `-12.34`, `-0.0` → `0`;
+/// with a `scale`, values with at most that many fraction digits get exactly
+/// that many (`-012.340` → `-12.340` for scale 3, `7` → `7.00` for scale 2).
+pub(crate) fn decimal_payload(text: &str, scale: Option<u16>, buf: &mut Vec<u8>) {
     let Some((neg, int, frac)) = split_decimal(text) else {
         buf.extend_from_slice(text.as_bytes());
         return;
@@ -429,9 +521,14 @@ pub(crate) fn decimal_payload(text: &str, buf: &mut Vec<u8>) {
     } else {
         buf.extend_from_slice(int);
     }
-    if !frac.is_empty() {
+    let pad = scale
+        .map(usize::from)
+        .and_then(|scale| scale.checked_sub(frac.len()))
+        .unwrap_or(0);
+    if !frac.is_empty() || pad > 0 {
         buf.push(b'.');
         buf.extend_from_slice(frac);
+        buf.resize(buf.len() + pad, b'0');
     }
 }
 
@@ -454,10 +551,10 @@ fn write_json(value: &serde_json::Value, buf: &mut Vec<u8>) {
         Value::Number(n) => {
             let text = n.to_string();
             if split_decimal(&text).is_some() {
-                decimal_payload(&text, buf);
+                decimal_payload(&text, None, buf);
             } else if let Some(f) = n.as_f64() {
                 // Exponent forms (1e2): Display of f64 is plain decimal.
-                decimal_payload(&f.to_string(), buf);
+                decimal_payload(&f.to_string(), None, buf);
             } else {
                 buf.extend_from_slice(text.as_bytes());
             }
@@ -524,16 +621,114 @@ mod tests {
             ("NaN", "NaN"),
             ("-Infinity", "-Infinity"),
         ] {
-            assert_eq!(canon(a, ColumnRule::Decimal), b, "{a}");
+            assert_eq!(canon(a, SHORTEST), b, "{a}");
         }
-        assert_ne!(
-            canon("1.5", ColumnRule::Decimal),
-            canon("1.05", ColumnRule::Decimal)
-        );
-        assert_ne!(
-            canon("10", ColumnRule::Decimal),
-            canon("1", ColumnRule::Decimal)
-        );
+        assert_ne!(canon("1.5", SHORTEST), canon("1.05", SHORTEST));
+        assert_ne!(canon("10", SHORTEST), canon("1", SHORTEST));
+    }
+
+    const SHORTEST: ColumnRule = ColumnRule::Decimal { scale: None };
+
+    fn scaled(scale: u16) -> ColumnRule {
+        ColumnRule::Decimal { scale: Some(scale) }
+    }
+
+    #[test]
+    fn decimals_with_a_scale_keep_its_digits() {
+        for (a, scale, b) in [
+            ("1.5", 2, "1.50"),
+            ("01.500", 2, "1.50"),
+            ("-0.00", 2, "0.00"),
+            ("-0", 2, "0.00"),
+            (".5", 2, "0.50"),
+            ("7", 0, "7"),
+            ("7.0", 0, "7"),
+            ("-0", 0, "0"),
+            ("12345.67", 2, "12345.67"),
+            // More fraction digits than the scale: the shortest form, which
+            // cannot meet a scaled one (it has more digits after the point).
+            ("1.2340", 2, "1.234"),
+            ("1.5", 0, "1.5"),
+            ("NaN", 2, "NaN"),
+        ] {
+            assert_eq!(canon(a, scaled(scale)), b, "{a} scale {scale}");
+        }
+        assert_ne!(canon("1.234", scaled(2)), canon("1.23", scaled(2)));
+    }
+
+    /// The direct path may skip the rewrite only where the rewrite changes
+    /// nothing: checked on every string of up to five characters from an
+    /// alphabet that makes valid, odd and invalid decimals.
+    #[test]
+    fn scaled_form_check_never_accepts_text_the_rewrite_changes() {
+        let alphabet = [b'-', b'+', b'0', b'1', b'9', b'.', b'x'];
+        let mut texts: Vec<Vec<u8>> = vec![Vec::new()];
+        let mut last = texts.clone();
+        for _ in 0..5 {
+            last = last
+                .iter()
+                .flat_map(|t| {
+                    alphabet.iter().map(move |c| {
+                        let mut t = t.clone();
+                        t.push(*c);
+                        t
+                    })
+                })
+                .collect();
+            texts.extend(last.iter().cloned());
+        }
+        let mut accepted = 0;
+        for scale in 0..4u16 {
+            for text in &texts {
+                let text = std::str::from_utf8(text).unwrap();
+                if in_scaled_form(text.as_bytes(), usize::from(scale)) {
+                    accepted += 1;
+                    assert_eq!(canon(text, scaled(scale)), text, "scale {scale}");
+                }
+            }
+        }
+        // And it does accept what the servers print.
+        assert!(accepted > 1000, "{accepted}");
+        for (text, scale) in [
+            ("12345.67", 2),
+            ("0.00", 2),
+            ("-0.50", 2),
+            ("7", 0),
+            ("-3", 0),
+        ] {
+            assert!(in_scaled_form(text.as_bytes(), scale), "{text}");
+        }
+    }
+
+    #[test]
+    fn canonical_char_and_scaled_decimal_text_is_read_direct() {
+        let cases = [
+            (
+                scaled(2),
+                vec![Some("1.50"), None, Some("-0.25"), Some("1.5")],
+            ),
+            (
+                ColumnRule::Char,
+                vec![Some("ab"), None, Some(" c"), Some("d ")],
+            ),
+        ];
+        for (rule, values) in cases {
+            let array = StringArray::from(values);
+            let col = CanonColumn::new(&array, rule, "t").unwrap();
+            // The last value needs its rewrite; the rows before it do not.
+            assert!(col.direct(0..4).is_none(), "{rule:?}");
+            let direct = col.direct(0..3).expect("canonical already");
+            for row in 0..3 {
+                let mut written = Vec::new();
+                col.write(row, &mut written);
+                let (tag, payload) = direct.value(row);
+                assert_eq!(
+                    [&[tag][..], payload].concat(),
+                    written,
+                    "{rule:?} row {row}"
+                );
+            }
+        }
     }
 
     #[test]
@@ -634,7 +829,7 @@ mod tests {
             // Whole and sliced, so offsets and null bits are read from the right place.
             for view in [array.clone(), array.slice(1, 3)] {
                 let col = CanonColumn::new(view.as_ref(), ColumnRule::Raw, "c").unwrap();
-                let direct = col.direct().expect("raw column reads direct");
+                let direct = col.direct(0..view.len()).expect("raw column reads direct");
                 for row in 0..view.len() {
                     let mut written = Vec::new();
                     col.write(row, &mut written);
@@ -649,10 +844,15 @@ mod tests {
 
     #[test]
     fn rewritten_columns_are_not_read_direct() {
-        let text = StringArray::from(vec!["1.50"]);
-        for rule in [ColumnRule::Decimal, ColumnRule::Json, ColumnRule::Char] {
+        let text = StringArray::from(vec!["1.50 "]);
+        for rule in [
+            ColumnRule::Decimal { scale: None },
+            ColumnRule::Decimal { scale: Some(2) },
+            ColumnRule::Json,
+            ColumnRule::Char,
+        ] {
             let col = CanonColumn::new(&text, rule, "t").unwrap();
-            assert!(col.direct().is_none(), "{rule:?}");
+            assert!(col.direct(0..1).is_none(), "{rule:?}");
         }
         let floats = Float64Array::from(vec![-0.0]);
         let rule = ColumnRule::Float {
@@ -660,7 +860,7 @@ mod tests {
         };
         assert!(CanonColumn::new(&floats, rule, "f")
             .unwrap()
-            .direct()
+            .direct(0..1)
             .is_none());
     }
 

@@ -17,10 +17,10 @@ use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
 use ferry_schema::LogicalType;
 use rayon::prelude::*;
-use xxhash_rust::xxh3::{xxh3_128, Xxh3};
 
-use super::canonical::{CanonColumn, ColumnRule, Direct, NULL_TAG};
+use super::canonical::{CanonColumn, ColumnRule};
 use super::error::VerifyError;
+use super::gather::{stream_row, Block, ChunkColumn, BLOCK_BYTES};
 
 /// Below this many rows per rayon task, splitting costs more than it saves.
 const MIN_ROWS_PER_TASK: usize = 2048;
@@ -188,35 +188,11 @@ fn row_hashes(columns: &[CanonColumn<'_>], rows: usize) -> Vec<u128> {
     hashed.concat()
 }
 
-/// Where one column's values come from while a chunk is hashed.
-enum ChunkColumn<'a> {
-    /// Straight from the Arrow buffers: the canonical payload is the value's
-    /// own bytes, so nothing is copied before the row is gathered.
-    Direct(Direct<'a>),
-    /// Canonical bytes (tag and payload) written first, for columns whose rule
-    /// rewrites values; `ends[r]` is where row `r` of the chunk ends.
-    Written { bytes: Vec<u8>, ends: Vec<usize> },
-}
-
-impl ChunkColumn<'_> {
-    /// The tag and payload of batch row `row`, which is row `r` of the chunk.
-    #[inline]
-    fn value(&self, row: usize, r: usize) -> (u8, &[u8]) {
-        match self {
-            ChunkColumn::Direct(d) => d.value(row),
-            ChunkColumn::Written { bytes, ends } => {
-                let start = if r == 0 { 0 } else { ends[r - 1] };
-                match bytes[start..ends[r]].split_first() {
-                    Some((tag, payload)) => (*tag, payload),
-                    None => (NULL_TAG, &[]),
-                }
-            }
-        }
-    }
-}
-
-/// Row hashes of the rows in `range`; a row holding a value of `gather_limit`
-/// bytes or more is hashed value by value.
+/// Row hashes of the rows in `range`. Each row's bytes are gathered column by
+/// column into blocks of rows (one type dispatch per column, values copied
+/// with their width known), then hashed; a row of `gather_limit` bytes or
+/// more is hashed value by value instead (the same hash), so a large value is
+/// read where it lies and no block grows past [`BLOCK_BYTES`] plus one row.
 fn hash_chunk(
     columns: &[CanonColumn<'_>],
     range: std::ops::Range<usize>,
@@ -225,7 +201,7 @@ fn hash_chunk(
     let rows = range.len();
     let values: Vec<ChunkColumn<'_>> = columns
         .iter()
-        .map(|c| match c.direct() {
+        .map(|c| match c.direct(range.clone()) {
             Some(direct) => ChunkColumn::Direct(direct),
             None => {
                 let (mut bytes, mut ends) = (Vec::new(), Vec::with_capacity(rows));
@@ -234,42 +210,31 @@ fn hash_chunk(
             }
         })
         .collect();
-    let mut row = Vec::with_capacity(64 * columns.len());
+    let mut sizes = vec![0usize; rows];
+    for column in &values {
+        column.add_sizes(range.clone(), 0, &mut sizes);
+    }
     let mut out = Vec::with_capacity(rows);
-    for (r, batch_row) in range.enumerate() {
-        row.clear();
-        // Set once a value too long to gather comes up: the bytes gathered so
-        // far and every later value go to a streaming hasher instead, reading
-        // the large value where it lies.
-        let mut streaming: Option<Xxh3> = None;
-        for column in &values {
-            let (tag, payload) = column.value(batch_row, r);
-            // The length covers the tag byte and the payload.
-            let prefix = length_prefix(payload.len() + 1);
-            if let Some(hasher) = streaming.as_mut() {
-                hasher.update(&prefix);
-                hasher.update(&[tag]);
-                hasher.update(payload);
-            } else if payload.len() >= gather_limit {
-                let mut hasher = Xxh3::new();
-                hasher.update(&row);
-                hasher.update(&prefix);
-                hasher.update(&[tag]);
-                hasher.update(payload);
-                streaming = Some(hasher);
-            } else {
-                row.extend_from_slice(&prefix);
-                row.push(tag);
-                row.extend_from_slice(payload);
-            }
+    let mut r = 0;
+    while r < rows {
+        if sizes[r] >= gather_limit {
+            out.push(stream_row(&values, range.start + r, r));
+            r += 1;
+            continue;
         }
-        out.push(streaming.map_or_else(|| xxh3_128(&row), |h| h.digest128()));
+        let first = r;
+        let mut bytes = 0;
+        while r < rows && sizes[r] < gather_limit && (r == first || bytes + sizes[r] <= BLOCK_BYTES)
+        {
+            bytes += sizes[r];
+            r += 1;
+        }
+        let batch_rows = range.start + first..range.start + r;
+        Block::with_thread_block(|block| {
+            block.hash(&values, batch_rows, first, &sizes[first..r], &mut out);
+        });
     }
     out
-}
-
-fn length_prefix(len: usize) -> [u8; 8] {
-    u64::try_from(len).unwrap_or(u64::MAX).to_le_bytes()
 }
 
 #[cfg(test)]

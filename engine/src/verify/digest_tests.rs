@@ -244,3 +244,20 @@ fn a_long_row_hashed_value_by_value_hashes_as_if_gathered() {
     assert_ne!(streamed[0], streamed[1]);
     assert_eq!(h.hash_batch(&b).unwrap(), streamed);
 }
+
+#[test]
+fn equal_values_hash_equal_whether_read_direct_or_rewritten() {
+    // Scale 2: the first batch is already in canonical form (its decimal
+    // column is hashed from the Arrow buffer), the second needs rewriting.
+    let row = |d: &str| -> Row { (Some(1), Some("k".into()), None, Some(d.into()), None, None) };
+    let direct = batch(&[row("1.50"), row("-0.25"), row("7.00"), row("0.00")]);
+    let rewritten = batch(&[row("1.5"), row("-0.250"), row("7"), row("-0")]);
+    let h = hasher();
+    assert_eq!(
+        h.hash_batch(&direct).unwrap(),
+        h.hash_batch(&rewritten).unwrap()
+    );
+    let cols = h.columns(&direct).unwrap();
+    assert!(cols[3].direct(0..4).is_some());
+    assert!(h.columns(&rewritten).unwrap()[3].direct(0..4).is_none());
+}

@@ -16,6 +16,7 @@ mod canonical;
 mod diff;
 mod digest;
 mod error;
+mod gather;
 mod keyed;
 mod keyless;
 mod keys;
