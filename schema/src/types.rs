@@ -23,10 +23,19 @@ pub fn without_char_pad(text: &str) -> &str {
 /// character, so the cut is a character boundary, and it avoids
 /// `trim_end_matches(' ')` decoding every character backwards, which showed
 /// in the readers' profiles. Long pads (`CHAR(25)` holding a short word) are
-/// skipped eight bytes at a time.
+/// skipped eight bytes at a time, compared as one integer.
+#[inline]
 pub fn char_pad_start(bytes: &[u8]) -> usize {
+    const EIGHT_SPACES: u64 = u64::from_ne_bytes(*b"        ");
     let mut end = bytes.len();
-    while end >= 8 && bytes[end - 8..end] == *b"        " {
+    while let Some(word) = end
+        .checked_sub(8)
+        .and_then(|start| bytes.get(start..end))
+        .and_then(|w| <[u8; 8]>::try_from(w).ok())
+    {
+        if u64::from_ne_bytes(word) != EIGHT_SPACES {
+            break;
+        }
         end -= 8;
     }
     bytes[..end]

@@ -56,15 +56,18 @@ fn be_u16(b: &[u8], at: usize) -> Option<u16> {
     Some(u16::from_be_bytes([*b.get(at)?, *b.get(at + 1)?]))
 }
 
-/// Appends the exact decimal text of a binary `numeric` to `out` (ASCII): `-`
-/// sign only, exactly `dscale` digits after the point, `NaN` / `Infinity` /
-/// `-Infinity`.
+/// Hands the exact decimal text of a binary `numeric` (ASCII: `-` sign only,
+/// exactly `dscale` digits after the point, `NaN` / `Infinity` / `-Infinity`)
+/// to `take`, which copies it to where it goes (the reader's Arrow builder).
 ///
-/// Digits are written as bytes, four per base-10000 digit, rather than
-/// through `write!` into a `String`: the verify and copy hot paths call this
-/// once per value, and the formatting machinery cost more than the conversion
-/// itself (454 instructions per lineitem price before, under callgrind).
-pub(crate) fn numeric_to_text(b: &[u8], out: &mut Vec<u8>) -> Result<(), &'static str> {
+/// The verify and copy hot paths call this once per value, so the text is
+/// built in a stack buffer by index, four digits per base-10000 digit from a
+/// table of digit pairs, and copied once. Under callgrind a lineitem price
+/// took 454 instructions through `write!` into a `String`, 313 with digits
+/// pushed byte by byte into a `Vec`, and now 135 in [`write_numeric`] plus
+/// the header checks (the whole PostgreSQL decode of a lineitem-like batch:
+/// 19% fewer instructions than with the `Vec` version).
+pub(crate) fn numeric_text(b: &[u8], take: impl FnOnce(&[u8])) -> Result<(), &'static str> {
     const BAD: &str = "malformed binary numeric";
     let ndigits = usize::from(be_u16(b, 0).ok_or(BAD)?);
     let weight = i32::from(i16::from_be_bytes(be_u16(b, 2).ok_or(BAD)?.to_be_bytes()));
@@ -81,7 +84,7 @@ pub(crate) fn numeric_to_text(b: &[u8], out: &mut Vec<u8>) -> Result<(), &'stati
         _ => return Err(BAD),
     };
     if !special.is_empty() {
-        out.extend_from_slice(special.as_bytes());
+        take(special.as_bytes());
         return Ok(());
     }
     let digits = &b[8..];
@@ -102,44 +105,77 @@ pub(crate) fn numeric_to_text(b: &[u8], out: &mut Vec<u8>) -> Result<(), &'stati
                 u16::from_be_bytes([digits[2 * i], digits[2 * i + 1]])
             })
     };
-    let int_groups = usize::try_from(weight + 1).unwrap_or(0);
-    out.reserve(2 + DEC_DIGITS * int_groups + 1 + dscale);
     // PostgreSQL never stores -0, but a zero with the NEG flag must not print as "-0".
-    if sign == NUMERIC_NEG && any_nonzero {
-        out.push(b'-');
+    let negative = sign == NUMERIC_NEG && any_nonzero;
+    let int_groups = usize::try_from(weight + 1).unwrap_or(0);
+    // Sign, integer digits (or one 0), point, fraction digits.
+    let most = 2 + DEC_DIGITS * int_groups + 1 + DEC_DIGITS * dscale.div_ceil(DEC_DIGITS);
+    // Most values fit a small stack buffer written by index; larger ones get
+    // a heap buffer of their own.
+    const SHORT: usize = 64;
+    if most <= SHORT {
+        let mut text = [0u8; SHORT];
+        let len = write_numeric(&mut text, negative, weight, dscale, digit);
+        take(&text[..len]);
+    } else {
+        let mut text = vec![0; most];
+        let len = write_numeric(&mut text, negative, weight, dscale, digit);
+        take(&text[..len]);
+    }
+    Ok(())
+}
+
+/// Writes a numeric's plain text into `dst` and returns its length; `dst`
+/// must have room for whole groups of four digits (a last fraction group is
+/// written whole and cut by the returned length, so every group is one
+/// fixed-size copy). `digit(i)` is base-10000 digit `i` counted from the
+/// weight group.
+fn write_numeric(
+    dst: &mut [u8],
+    negative: bool,
+    weight: i32,
+    dscale: usize,
+    digit: impl Fn(i32) -> u16,
+) -> usize {
+    let mut n = 0;
+    if negative {
+        dst[0] = b'-';
+        n = 1;
     }
     if weight < 0 {
-        out.push(b'0');
+        dst[n] = b'0';
+        n += 1;
     } else {
         // The first group has no leading zeros (but keeps one digit).
-        let first = group_ascii(digit(0));
-        let skip = first[..DEC_DIGITS - 1]
-            .iter()
-            .take_while(|c| **c == b'0')
-            .count();
-        for &c in &first[skip..] {
-            out.push(c);
+        let first = digit(0);
+        let keep = match first {
+            0..=9 => 1,
+            10..=99 => 2,
+            100..=999 => 3,
+            _ => DEC_DIGITS,
+        };
+        for &c in &group_ascii(first)[DEC_DIGITS - keep..] {
+            dst[n] = c;
+            n += 1;
         }
         for g in 1..=weight {
-            out.extend_from_slice(&group_ascii(digit(g)));
+            dst[n..n + DEC_DIGITS].copy_from_slice(&group_ascii(digit(g)));
+            n += DEC_DIGITS;
         }
     }
     if dscale > 0 {
-        out.push(b'.');
-        let mut left = dscale;
-        let mut g = weight + 1;
-        while left >= DEC_DIGITS {
-            out.extend_from_slice(&group_ascii(digit(g)));
-            left -= DEC_DIGITS;
+        dst[n] = b'.';
+        n += 1;
+        let (mut left, mut g) = (dscale, weight + 1);
+        while left > 0 {
+            let take = left.min(DEC_DIGITS);
+            dst[n..n + DEC_DIGITS].copy_from_slice(&group_ascii(digit(g)));
+            n += take;
+            left -= take;
             g += 1;
         }
-        if left > 0 {
-            for &c in &group_ascii(digit(g))[..left] {
-                out.push(c);
-            }
-        }
     }
-    Ok(())
+    n
 }
 
 /// The four decimal digits of one base-10000 digit (at most 9999), as ASCII:

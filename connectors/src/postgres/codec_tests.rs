@@ -9,7 +9,7 @@ fn round_trip(text: &str) -> String {
     let mut bin = Vec::new();
     numeric_from_text(text, &mut bin).unwrap();
     let mut back = Vec::new();
-    numeric_to_text(&bin, &mut back).unwrap();
+    numeric_text(&bin, |text| back.extend_from_slice(text)).unwrap();
     String::from_utf8(back).unwrap()
 }
 

@@ -285,25 +285,28 @@ fn strings(
     // MySQL reader does): a `from_utf8` call per short value showed in the
     // verify profile.
     let mut builder = BinaryBuilder::with_capacity(rows, capacity);
-    let mut scratch = Vec::new();
-    for (row, c) in cells.iter().enumerate() {
-        let Some(v) = cell(buf, c) else {
-            builder.append_null();
-            continue;
-        };
-        match kind {
-            Kind::Text => builder.append_value(v),
-            Kind::Bpchar => builder.append_value(&v[..char_pad_start(v)]),
-            Kind::Jsonb => match v.split_first() {
-                Some((1, doc)) => builder.append_value(doc),
-                _ => return Err(fail(row, "jsonb in an unknown binary version")),
-            },
-            _ => {
-                scratch.clear();
-                codec::numeric_to_text(v, &mut scratch).map_err(|e| fail(row, e))?;
-                builder.append_value(&scratch);
+    // One loop per kind (each closure is its own monomorphized loop), so
+    // the kind is not matched again for every value.
+    let b = &mut builder;
+    match kind {
+        Kind::Bpchar => append_each(buf, cells, b, |_, v, b| {
+            b.append_value(&v[..char_pad_start(v)]);
+            Ok(())
+        })?,
+        Kind::Jsonb => append_each(buf, cells, b, |row, v, b| match v.split_first() {
+            Some((1, doc)) => {
+                b.append_value(doc);
+                Ok(())
             }
-        }
+            _ => Err(fail(row, "jsonb in an unknown binary version")),
+        })?,
+        Kind::Numeric => append_each(buf, cells, b, |row, v, b| {
+            codec::numeric_text(v, |text| b.append_value(text)).map_err(|e| fail(row, e))
+        })?,
+        _ => append_each(buf, cells, b, |_, v, b| {
+            b.append_value(v);
+            Ok(())
+        })?,
     }
     match StringArray::try_from_binary(builder.finish()) {
         Ok(text) => Ok(Arc::new(text)),
@@ -316,6 +319,23 @@ fn strings(
             Err(fail(row, "text that is not valid UTF-8"))
         }
     }
+}
+
+/// Appends each cell of `cells` to `builder`: NULLs as NULL, values through
+/// `value(row, bytes, builder)`.
+fn append_each(
+    buf: &[u8],
+    cells: Cells<'_>,
+    builder: &mut BinaryBuilder,
+    mut value: impl FnMut(usize, &[u8], &mut BinaryBuilder) -> Result<()>,
+) -> Result<()> {
+    for (row, c) in cells.iter().enumerate() {
+        match cell(buf, c) {
+            None => builder.append_null(),
+            Some(v) => value(row, v, builder)?,
+        }
+    }
+    Ok(())
 }
 
 /// A fixed-width column: `decode` turns one cell into a value; `Err(row)` names the
