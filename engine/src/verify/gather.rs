@@ -9,8 +9,10 @@
 //! each row's size, then every column writes its values at each row's cursor.
 //! Both passes make one type dispatch per column and run a loop of their own
 //! for each kind of column, which copies fixed-width values with their width
-//! known at compile time. Gathering row by row instead made one dispatch per
-//! value and cost about 115 instructions per value under callgrind.
+//! known at compile time. Gathering row by row made one dispatch per value:
+//! 2.08 M instructions per 2,048-row chunk of the criterion bench's 7-column
+//! batch under callgrind, against 1.43 M this way (checks and hashing
+//! included).
 
 use super::canonical::{between, Direct, DirectValues, NULL_TAG, VALUE_TAG};
 use arrow_buffer::NullBuffer;
