@@ -26,7 +26,7 @@ use arrow_array::{
 };
 use arrow_buffer::NullBuffer;
 use arrow_schema::{DataType, IntervalUnit, TimeUnit};
-use ferry_schema::{without_char_pad, LogicalType};
+use ferry_schema::{char_pad_start, without_char_pad, LogicalType};
 use std::io::Write as _;
 
 use super::error::VerifyError;
@@ -401,7 +401,7 @@ fn kept_whole<O: OffsetSizeTrait>(
 ) -> bool {
     match rule {
         ColumnRule::Raw => true,
-        ColumnRule::Char => each_value(array, rows, |v| v.last() != Some(&b' ')),
+        ColumnRule::Char => each_value(array, rows, |v| char_pad_start(v) == v.len()),
         ColumnRule::Decimal { scale: Some(scale) } => {
             let scale = usize::from(scale);
             each_value(array, rows, |v| in_scaled_form(v, scale))

@@ -25,9 +25,9 @@ use super::gather::{stream_row, Block, ChunkColumn, BLOCK_BYTES};
 /// Below this many rows per rayon task, splitting costs more than it saves.
 const MIN_ROWS_PER_TASK: usize = 2048;
 
-/// A row holding a value payload of this many bytes or more is hashed value by
-/// value (streaming xxh3 gives the same hash) instead of being gathered into
-/// one buffer first, which would copy the large value once more.
+/// A row of this many bytes or more (its values with their tags and length
+/// prefixes) is hashed value by value (streaming xxh3 gives the same hash)
+/// instead of being gathered first, which would copy its large values once more.
 const GATHER_LIMIT: usize = 64 << 10;
 
 /// Row count and order-independent sum of row hashes of a set of rows.
@@ -212,7 +212,7 @@ fn hash_chunk(
         .collect();
     let mut sizes = vec![0usize; rows];
     for column in &values {
-        column.add_sizes(range.clone(), 0, &mut sizes);
+        column.add_sizes(range.clone(), &mut sizes);
     }
     let mut out = Vec::with_capacity(rows);
     let mut r = 0;

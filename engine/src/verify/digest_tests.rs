@@ -261,3 +261,30 @@ fn equal_values_hash_equal_whether_read_direct_or_rewritten() {
     assert!(cols[3].direct(0..4).is_some());
     assert!(h.columns(&rewritten).unwrap()[3].direct(0..4).is_none());
 }
+
+#[test]
+fn rows_in_later_gather_blocks_hash_as_when_alone() {
+    // ~1 KiB rows: one 2,048-row chunk spans several gather blocks, so the
+    // written float column and the direct text column are scattered from
+    // chunk rows past the first block's.
+    let rows: Vec<Row> = (0..2048)
+        .map(|i| {
+            (
+                Some(i64::from(i)),
+                Some("y".repeat(1000 + usize::try_from(i % 13).unwrap())),
+                (i % 2 == 0).then_some(f64::from(i) / 3.0),
+                Some(format!("{i}.5")),
+                None,
+                (i % 5 == 0).then(|| format!("t{i}")),
+            )
+        })
+        .collect();
+    let whole = batch(&rows);
+    assert!(whole.get_array_memory_size() > 2 * super::super::gather::BLOCK_BYTES);
+    let h = hasher();
+    let all = h.hash_batch(&whole).unwrap();
+    for i in [0usize, 200, 255, 256, 700, 1500, 2047] {
+        let one = h.hash_batch(&whole.slice(i, 1)).unwrap();
+        assert_eq!(one, [all[i]], "row {i}");
+    }
+}

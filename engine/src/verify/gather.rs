@@ -37,14 +37,9 @@ impl ChunkColumn<'_> {
         }
     }
 
-    /// Adds the encoded size of each value of batch rows `rows` (chunk rows
-    /// from `first`) to `sizes`, one entry per row.
-    pub(super) fn add_sizes(
-        &self,
-        rows: std::ops::Range<usize>,
-        first: usize,
-        sizes: &mut [usize],
-    ) {
+    /// Adds the encoded size of each value of batch rows `rows` (the whole
+    /// chunk) to `sizes`, one entry per row.
+    pub(super) fn add_sizes(&self, rows: std::ops::Range<usize>, sizes: &mut [usize]) {
         match self {
             ChunkColumn::Direct(Direct {
                 values: DirectValues::Fixed { width, .. },
@@ -70,8 +65,8 @@ impl ChunkColumn<'_> {
                 nulls,
             }) => offset_sizes(offsets, *nulls, rows, sizes),
             ChunkColumn::Written { bytes, ends } => {
-                for (i, s) in sizes.iter_mut().enumerate() {
-                    *s += encoded_len(written(bytes, ends, first + i).1.len());
+                for (r, s) in sizes.iter_mut().enumerate() {
+                    *s += encoded_len(written(bytes, ends, r).1.len());
                 }
             }
         }
