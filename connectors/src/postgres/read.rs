@@ -9,7 +9,7 @@
 
 use super::catalog;
 use super::conn::{self, Pool};
-use super::decode::{self, Cells, Decoder};
+use super::decode::{self, Cells, Decoder, Field};
 use super::error::{self as pgerr, DIALECT};
 use super::{sample, snapshot};
 use crate::{
@@ -378,8 +378,8 @@ enum Step {
 }
 
 /// Incremental parser of the binary COPY stream. Bytes of the current batch stay
-/// in one buffer; `fields` records each field's (offset, length) row by row, so a
-/// column's cells are `fields[c], fields[c + n], ...` and decoding reads them in place.
+/// in one buffer; `fields[c]` records where each row's field of column `c`
+/// lies, so decoding reads a column's values in place, its table in order.
 /// Capacity of the parser's buffer kept from batch to batch.
 const KEEP_CAPACITY: usize = 16 << 20;
 
@@ -388,7 +388,7 @@ struct CopyParser {
     pos: usize,
     header_done: bool,
     ncols: usize,
-    fields: Vec<(usize, i32)>,
+    fields: Vec<Vec<Field>>,
     rows: usize,
     /// Buffer length below which the pending tuple cannot be complete: avoids
     /// re-parsing a large row on every chunk that carries part of it.
@@ -402,7 +402,7 @@ impl CopyParser {
             pos: 0,
             header_done: false,
             ncols,
-            fields: Vec::new(),
+            fields: vec![Vec::new(); ncols],
             rows: 0,
             need: 0,
         }
@@ -450,26 +450,28 @@ impl CopyParser {
                 self.ncols
             ));
         }
-        let mark = self.fields.len();
         let mut p = self.pos + 2;
-        for _ in 0..self.ncols {
+        for c in 0..self.ncols {
             let Some(len) = self.i32_at(p) else {
                 self.need = p + 4;
-                self.fields.truncate(mark);
+                self.drop_partial_row();
                 return Ok(Step::More);
             };
             p += 4;
+            // A COPY row is at most 1 GiB and a batch is cut once it passes
+            // `batch_bytes`, so offsets fit; a buffer past 4 GiB is refused.
+            let at = u32::try_from(p).map_err(|_| "a batch buffer grew past 4 GiB")?;
             if len == -1 {
-                self.fields.push((p, -1));
+                self.push_field(c, Field { at, len });
                 continue;
             }
             let n = usize::try_from(len).map_err(|_| format!("invalid field length {len}"))?;
             if self.buf.len() < p + n {
                 self.need = p + n;
-                self.fields.truncate(mark);
+                self.drop_partial_row();
                 return Ok(Step::More);
             }
-            self.fields.push((p, len));
+            self.push_field(c, Field { at, len });
             p += n;
         }
         self.pos = p;
@@ -477,13 +479,23 @@ impl CopyParser {
         Ok(Step::Row)
     }
 
+    fn push_field(&mut self, column: usize, field: Field) {
+        if let Some(fields) = self.fields.get_mut(column) {
+            fields.push(field);
+        }
+    }
+
+    /// Forgets the fields of a row only partly in the buffer (it is parsed
+    /// again once more bytes arrive).
+    fn drop_partial_row(&mut self) {
+        for fields in &mut self.fields {
+            fields.truncate(self.rows);
+        }
+    }
+
     /// Cells of column `c` of the parsed rows.
     fn column(&self, c: usize) -> Cells<'_> {
-        Cells {
-            fields: &self.fields,
-            column: c,
-            stride: self.ncols,
-        }
+        Cells(self.fields.get(c).map_or(&[], Vec::as_slice))
     }
 
     /// Drops the bytes of the batch just emitted, keeping a partial tuple. A
@@ -496,7 +508,9 @@ impl CopyParser {
         }
         self.pos = 0;
         self.need = 0;
-        self.fields.clear();
+        for fields in &mut self.fields {
+            fields.clear();
+        }
         self.rows = 0;
     }
 }

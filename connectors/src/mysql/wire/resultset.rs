@@ -24,12 +24,27 @@ const COM_QUERY: u8 = 0x03;
 /// First byte of a LOCAL INFILE request (the server wants a file from us).
 const LOCAL_INFILE: u8 = 0xFB;
 
-/// Rows of one batch: their payloads in one buffer, their cells as ranges.
+/// Where one cell lies in a batch's data: its start and length; a length of
+/// [`NULL_LEN`] is SQL NULL. Eight bytes per cell, where an
+/// `Option<(usize, usize)>` took 24.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Cell {
+    start: u32,
+    len: u32,
+}
+
+/// The length that marks a NULL cell (no cell is that long: a batch's data
+/// stays under 4 GiB, see [`RowBatch::push_row`]).
+const NULL_LEN: u32 = u32::MAX;
+
+/// Rows of one batch: their payloads in one buffer, their cells as ranges,
+/// one table of cells per column. The decoder builds a batch column by
+/// column, so each column's pass reads its own table in order; a table laid
+/// out row by row made every pass stride over all the other columns' cells.
 pub(crate) struct RowBatch {
     data: Vec<u8>,
-    /// `columns` entries per row; `None` is SQL NULL.
-    cells: Vec<Option<(usize, usize)>>,
-    columns: usize,
+    /// `cells[c][r]`: column `c` of row `r`.
+    cells: Vec<Vec<Cell>>,
     rows: usize,
     /// Sum of the cells' lengths: the measure `ReadOptions::batch_bytes` limits
     /// (length prefixes excluded, as in the driver path, so both cut alike).
@@ -39,13 +54,19 @@ pub(crate) struct RowBatch {
 /// One row of a [`RowBatch`], as the decoder sees it.
 pub(crate) struct RowView<'a> {
     data: &'a [u8],
-    cells: &'a [Option<(usize, usize)>],
+    cells: &'a [Vec<Cell>],
+    row: usize,
 }
 
 impl TextRow for RowView<'_> {
     fn cell(&self, i: usize) -> Option<&[u8]> {
-        let (start, end) = (*self.cells.get(i)?)?;
-        self.data.get(start..end)
+        let cell = *self.cells.get(i)?.get(self.row)?;
+        if cell.len == NULL_LEN {
+            return None;
+        }
+        let start = usize::try_from(cell.start).ok()?;
+        let len = usize::try_from(cell.len).ok()?;
+        self.data.get(start..start + len)
     }
 }
 
@@ -53,8 +74,7 @@ impl RowBatch {
     pub(crate) fn new(columns: usize) -> RowBatch {
         RowBatch {
             data: Vec::new(),
-            cells: Vec::new(),
-            columns,
+            cells: vec![Vec::new(); columns],
             rows: 0,
             cell_bytes: 0,
         }
@@ -70,12 +90,31 @@ impl RowBatch {
 
     /// Splits the row payload stored at `data[from..]` into its cells.
     fn push_row(&mut self, from: usize) -> Result<(), WireError> {
+        let split = self.split_row(from);
+        if split.is_err() {
+            // Keep every column's table at `rows` entries.
+            for column in &mut self.cells {
+                column.truncate(self.rows);
+            }
+        }
+        split
+    }
+
+    fn split_row(&mut self, from: usize) -> Result<(), WireError> {
         let end = self.data.len();
+        // A batch is cut once its cells pass `batch_bytes`, and a row is at
+        // most `max_allowed_packet` (1 GiB): offsets fit in 32 bits.
+        let offset = |at: usize| {
+            u32::try_from(at).map_err(|_| WireError::Malformed("a batch grew past 4 GiB"))
+        };
         let mut at = from;
-        for _ in 0..self.columns {
+        for column in &mut self.cells {
             let rest = self.data.get(at..end).unwrap_or_default();
             if rest.first() == Some(&NULL_CELL) {
-                self.cells.push(None);
+                column.push(Cell {
+                    start: offset(at)?,
+                    len: NULL_LEN,
+                });
                 at += 1;
                 continue;
             }
@@ -87,7 +126,10 @@ impl RowBatch {
                 .and_then(|len| start.checked_add(len))
                 .filter(|&stop| stop <= end)
                 .ok_or(WireError::Malformed("a cell runs past the end of its row"))?;
-            self.cells.push(Some((start, stop)));
+            column.push(Cell {
+                start: offset(start)?,
+                len: offset(stop - start)?,
+            });
             self.cell_bytes += stop - start;
             at = stop;
         }
@@ -101,12 +143,10 @@ impl RowBatch {
     /// The rows as the decoder takes them (one small view per row, made once per batch).
     pub(crate) fn views(&self) -> Vec<RowView<'_>> {
         (0..self.rows)
-            .map(|r| RowView {
+            .map(|row| RowView {
                 data: &self.data,
-                cells: self
-                    .cells
-                    .get(r * self.columns..(r + 1) * self.columns)
-                    .unwrap_or_default(),
+                cells: &self.cells,
+                row,
             })
             .collect()
     }
@@ -118,7 +158,9 @@ impl RowBatch {
         if self.data.capacity() > keep.saturating_mul(4) {
             self.data.shrink_to(keep);
         }
-        self.cells.clear();
+        for column in &mut self.cells {
+            column.clear();
+        }
         self.rows = 0;
         self.cell_bytes = 0;
     }
@@ -331,6 +373,30 @@ mod tests {
             &[vec![0xFE, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF]]
         )
         .is_err());
+    }
+
+    #[test]
+    fn a_refused_row_leaves_the_rows_before_it_whole() {
+        let mut b = batch_of(2, &[row_packet(&[Some(b"a"), None])]).unwrap();
+        // One good cell, then the row ends: the first column's table must
+        // not keep the half row's cell.
+        let from = b.data.len();
+        b.data.extend_from_slice(&row_packet(&[Some(b"b")]));
+        assert!(b.push_row(from).is_err());
+        assert_eq!(b.rows(), 1);
+        assert!(b.cells.iter().all(|column| column.len() == 1));
+        let from = b.data.len();
+        b.data.extend_from_slice(&row_packet(&[None, Some(b"c")]));
+        b.push_row(from).unwrap();
+        let views = b.views();
+        assert_eq!(
+            (views[0].cell(0), views[0].cell(1)),
+            (Some(&b"a"[..]), None)
+        );
+        assert_eq!(
+            (views[1].cell(0), views[1].cell(1)),
+            (None, Some(&b"c"[..]))
+        );
     }
 
     #[test]
