@@ -31,4 +31,4 @@ pub use migrate::{migrate, MigrateOptions};
 pub use plan::{build_plan, Plan, PlanSettings, TablePlan};
 pub use progress::Progress;
 pub use report::{Report, VerifyReport};
-pub use verify_run::{verify, VerifyLevel, VerifyLimits, VerifyOptions};
+pub use verify_run::{verify, VerifyLevel, VerifyLimits, VerifyOptions, VERIFY_BATCH_ROWS};

@@ -20,7 +20,7 @@ use crate::plan::{build_plan, Plan, PlanSettings, TablePlan};
 use crate::progress::Progress;
 use crate::report::{ForeignKeyReport, Report, TableReport};
 use crate::verify_parts::rows_above;
-use crate::verify_run::{verify_plan, VerifyLevel, VerifyLimits};
+use crate::verify_run::{verify_plan, VerifyLevel, VerifyLimits, VERIFY_BATCH_ROWS};
 use crate::{EngineError, Result};
 use ferry_connectors::{
     open_source, open_target, Endpoint, ErrorKind, KeyColumn, KeyRange, LoadMethod, ReadOptions,
@@ -274,7 +274,9 @@ pub async fn migrate(options: &MigrateOptions, progress: &Progress) -> Result<Re
             &target_schema,
             VerifyLimits {
                 jobs: options.jobs,
-                batch_rows: options.read.batch_rows,
+                // Smaller batches compare faster (see VERIFY_BATCH_ROWS);
+                // a smaller --batch-rows still wins.
+                batch_rows: options.read.batch_rows.min(VERIFY_BATCH_ROWS),
                 split_larger_than: options.split_larger_than,
             },
             progress,

@@ -23,18 +23,26 @@ pub fn without_char_pad(text: &str) -> &str {
 /// character, so the cut is a character boundary, and it avoids
 /// `trim_end_matches(' ')` decoding every character backwards, which showed
 /// in the readers' profiles. Long pads (`CHAR(25)` holding a short word) are
-/// skipped eight bytes at a time, compared as one integer.
+/// read eight bytes at a time as one integer: whole words of spaces are
+/// skipped, and in the first word that is not all spaces the spaces ending
+/// it are counted from its leading zero bits, where a loop over single bytes
+/// stood out in the PostgreSQL reader's profile (`CHAR(25)` values of 4 to 17
+/// characters end their last word in a few spaces).
 #[inline]
 pub fn char_pad_start(bytes: &[u8]) -> usize {
-    const EIGHT_SPACES: u64 = u64::from_ne_bytes(*b"        ");
+    const EIGHT_SPACES: u64 = u64::from_le_bytes(*b"        ");
     let mut end = bytes.len();
     while let Some(word) = end
         .checked_sub(8)
         .and_then(|start| bytes.get(start..end))
         .and_then(|w| <[u8; 8]>::try_from(w).ok())
     {
-        if u64::from_ne_bytes(word) != EIGHT_SPACES {
-            break;
+        // Read little-endian, the word's last byte is its most significant:
+        // after XOR with spaces, each trailing space is a leading zero byte.
+        let differs = u64::from_le_bytes(word) ^ EIGHT_SPACES;
+        if differs != 0 {
+            let spaces = usize::try_from(differs.leading_zeros() / 8).unwrap_or(0);
+            return end - spaces;
         }
         end -= 8;
     }
@@ -248,7 +256,25 @@ impl LogicalType {
 
 #[cfg(test)]
 mod tests {
-    use super::without_char_pad;
+    use super::{char_pad_start, without_char_pad};
+
+    #[test]
+    fn char_pad_start_agrees_with_a_byte_loop_on_every_short_string() {
+        // Every string of up to 17 bytes over {space, 'a'}: pads and words
+        // on each side of the eight-byte steps.
+        for len in 0..=17_u32 {
+            for bits in 0..(1_u32 << len) {
+                let bytes: Vec<u8> = (0..len)
+                    .map(|i| if bits >> i & 1 == 1 { b'a' } else { b' ' })
+                    .collect();
+                let expected = bytes
+                    .iter()
+                    .rposition(|b| *b != b' ')
+                    .map_or(0, |last| last + 1);
+                assert_eq!(char_pad_start(&bytes), expected, "{bytes:?}");
+            }
+        }
+    }
 
     #[test]
     fn char_pad_is_cut_at_the_last_non_space_only() {

@@ -9,7 +9,7 @@ use ferry_connectors::{mask_password_in_text, Endpoint, ReadOptions};
 use ferry_engine::filter::TableFilter;
 use ferry_engine::{
     migrate, verify, Config, EngineError, IfExists, MigrateOptions, PlanSettings, Progress, Report,
-    VerifyLevel, VerifyLimits, VerifyOptions,
+    VerifyLevel, VerifyLimits, VerifyOptions, VERIFY_BATCH_ROWS,
 };
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -53,7 +53,8 @@ struct CommonArgs {
     /// Tables processed at once.
     #[arg(long)]
     jobs: Option<usize>,
-    /// Rows per batch.
+    /// Rows per batch read (default: 8192 for migrate, 2048 for verify and
+    /// for the verification after a migration).
     #[arg(long)]
     batch_rows: Option<usize>,
     /// TOML config file with the same settings plus per-table/column overrides.
@@ -122,7 +123,9 @@ struct Resolved {
     source: Endpoint,
     target: Endpoint,
     jobs: usize,
-    batch_rows: usize,
+    /// `None` when neither the command line nor the config sets it: each
+    /// command then has its own default.
+    batch_rows: Option<usize>,
     settings: PlanSettings,
 }
 
@@ -142,11 +145,8 @@ fn resolve(args: CommonArgs) -> Result<Resolved, EngineError> {
         )
     })?;
     let jobs = args.jobs.or(config.jobs).unwrap_or(4);
-    let batch_rows = args
-        .batch_rows
-        .or(config.batch_rows)
-        .unwrap_or(ReadOptions::default().batch_rows);
-    if jobs == 0 || batch_rows == 0 {
+    let batch_rows = args.batch_rows.or(config.batch_rows);
+    if jobs == 0 || batch_rows == Some(0) {
         return Err(EngineError::Usage(
             "--jobs and --batch-rows must be at least 1".into(),
         ));
@@ -313,7 +313,7 @@ fn options_from(args: MigrateArgs) -> Result<MigrateOptions, EngineError> {
         target,
         jobs,
         read: ReadOptions {
-            batch_rows,
+            batch_rows: batch_rows.unwrap_or(ReadOptions::default().batch_rows),
             ..ReadOptions::default()
         },
         split_larger_than: args
@@ -365,7 +365,7 @@ fn verify_options_from(args: VerifyArgs) -> Result<VerifyOptions, EngineError> {
         target,
         limits: VerifyLimits {
             jobs,
-            batch_rows,
+            batch_rows: batch_rows.unwrap_or(VERIFY_BATCH_ROWS),
             split_larger_than: args
                 .split_larger_than
                 .unwrap_or_else(default_split_larger_than),
