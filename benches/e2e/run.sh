@@ -26,7 +26,8 @@
 #                     hashdiff (PyPI `reladiff[mysql,postgresql]`, -j JOBS), and
 #                     one `ferry migrate --verify full`
 #   JOBS    parallel jobs for the tools that take them (default: nproc)
-#   KEEP=1  keep the source databases and data files afterwards
+#   KEEP=1  keep the source databases, the verify suite's PostgreSQL copy
+#           (ferry_e2e_vt, for timing verify by hand) and the data files afterwards
 #   REUSE=1 reuse the sources a KEEP=1 run of the same SF left (skips data generation)
 #   WORK    scratch directory (default /tmp/ferry-e2e); must be readable by the
 #           PostgreSQL server (server-side COPY)
@@ -330,7 +331,6 @@ if want verify; then
     note "ferry --verify full: FAILED: $(tail -5 "$WORK/ferry-verify-full.out" | tr '\n' ' ')"
   fi
   pgdb_drop ferry_e2e_verify
-  pgdb_drop ferry_e2e_vt
 fi
 
 # ---------------------------------------------------------------- 3. table
@@ -365,6 +365,7 @@ cat "$NOTES"
 
 rm -f "$WORK"/time.*.txt
 if [ "$KEEP" != 1 ]; then
+  pgdb_drop ferry_e2e_vt
   my -e "DROP DATABASE IF EXISTS $DB"
   pgdb_drop "$PGSRC"
   rm -rf "$TBL" "$WORK/lineitem.txt" "$WORK/lineitem.bin" "$WORK/pgcopydb" "$WORK/sf"
