@@ -194,7 +194,8 @@ pub async fn migrate(options: &MigrateOptions, progress: &Progress) -> Result<Re
         }
     };
 
-    report.indexes_created += outcomes.iter().map(|o| o.indexes_built).sum::<usize>();
+    report.keys_created += outcomes.iter().map(|o| o.built.keys).sum::<usize>();
+    report.indexes_created += outcomes.iter().map(|o| o.built.indexes).sum::<usize>();
     progress.log("adding foreign keys");
     report.foreign_keys = add_foreign_keys(&*target, &plan, &run).await?;
     for t in plan
@@ -475,15 +476,25 @@ async fn create_tables(
     Ok(created)
 }
 
+/// What [`finish_table`] built, for the run summary.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Built {
+    /// Primary and unique keys the table was created with (in its `CREATE
+    /// TABLE` or added after the load, as the target prefers).
+    keys: usize,
+    /// Secondary indexes.
+    indexes: usize,
+}
+
 /// After a table's last part is in: makes it logged if it was loaded
-/// unlogged, then builds its deferred keys and its indexes. Returns the number
-/// of indexes built.
+/// unlogged, then builds its deferred keys and its indexes. Returns what the
+/// table now has that this run built.
 async fn finish_table(
     target: &dyn Target,
     t: &TablePlan,
     ledger: &Ledger,
     progress: &Progress,
-) -> Result<usize> {
+) -> Result<Built> {
     let finished = ledger.finished(&t.target.name);
     if t.append {
         target
@@ -492,7 +503,7 @@ async fn finish_table(
                 &[finished],
             )
             .await?;
-        return Ok(0);
+        return Ok(Built::default());
     }
     // Before the indexes: SET LOGGED rewrites the table and every index on it.
     if let Some(statement) = &t.set_logged {
@@ -527,7 +538,10 @@ async fn finish_table(
         statements.push(finished);
         target.build_indexes(&t.target.name, &statements).await?;
     }
-    Ok(t.indexes.len())
+    Ok(Built {
+        keys: usize::from(t.target.primary_key.is_some()) + t.target.uniques.len(),
+        indexes: t.indexes.len(),
+    })
 }
 
 /// Parts of one table still copying, shared by its part tasks: the task that
@@ -587,8 +601,8 @@ struct TableCopy {
     /// From the first part's start to the last part's end.
     seconds: f64,
     parts: usize,
-    /// Secondary indexes built once the last part was in.
-    indexes_built: usize,
+    /// Keys and secondary indexes built once the last part was in.
+    built: Built,
     /// The source's row count, taken as soon as the last part was in, while
     /// the target built the keys; `None` when it was not taken then (a table
     /// the earlier run finished, or a count that failed and is retried later).
@@ -822,7 +836,7 @@ async fn copy_all(
             match finish_table(&**target, t, &run.ledger, progress).await {
                 Ok(built) => {
                     if let Some(copy) = copies.last_mut() {
-                        copy.indexes_built += built;
+                        copy.built = built;
                     }
                     continue;
                 }
@@ -914,16 +928,16 @@ async fn copy_all(
                     // source counts its rows meanwhile: the two servers work at
                     // once (counting SF1 lineitem takes MariaDB about 2 s, as
                     // long as PostgreSQL takes to build its primary key).
-                    let (indexes, source_count) = if parts_left.part_done(outcome.is_ok()) {
+                    let (built, source_count) = if parts_left.part_done(outcome.is_ok()) {
                         let (built, counted) = tokio::join!(
                             finish_table(&*target, &table, &ledger, &progress),
                             counter.count_rows(&table.source.name)
                         );
                         (built?, counted.ok())
                     } else {
-                        (0, None)
+                        (Built::default(), None)
                     };
-                    outcome.map(|o| (o, indexes, source_count, started, copied_at))
+                    outcome.map(|o| (o, built, source_count, started, copied_at))
                 }),
             ));
         }
@@ -931,10 +945,11 @@ async fn copy_all(
     let mut spans: Vec<Option<(Instant, Instant)>> = vec![None; copies.len()];
     for (index, h) in handles {
         match h.await {
-            Ok(Ok((o, indexes, source_count, started, ended))) => {
+            Ok(Ok((o, built, source_count, started, ended))) => {
                 if let Some(copy) = copies.get_mut(index) {
                     add_part(copy, &o);
-                    copy.indexes_built += indexes;
+                    copy.built.keys += built.keys;
+                    copy.built.indexes += built.indexes;
                     copy.source_count = copy.source_count.or(source_count);
                 }
                 if let Some(span) = spans.get_mut(index) {

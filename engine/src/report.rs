@@ -23,6 +23,8 @@ pub struct Report {
     pub tables: Vec<TableReport>,
     /// Foreign keys and whether they were created.
     pub foreign_keys: Vec<ForeignKeyReport>,
+    /// Primary and unique keys of the tables this run created.
+    pub keys_created: usize,
     /// Secondary indexes built.
     pub indexes_created: usize,
     /// Lossy conversions that were allowed.
@@ -128,9 +130,10 @@ impl Report {
         }
         let created = self.foreign_keys.iter().filter(|f| f.created).count();
         out.push_str(&format!(
-            "{} tables, {} rows, {} indexes, {}/{} foreign keys, {:.1}s",
+            "{} tables, {} rows, {} keys, {} indexes, {}/{} foreign keys, {:.1}s",
             self.tables.len(),
             self.tables.iter().map(|t| t.rows_written).sum::<u64>(),
+            self.keys_created,
             self.indexes_created,
             created,
             self.foreign_keys.len(),

@@ -98,6 +98,16 @@ async fn check_pair(source: Seeded, target: Seeded) {
     assert_eq!(report.tables.len(), 11, "{}", report.summary());
     let fks: Vec<_> = report.foreign_keys.iter().filter(|f| f.created).collect();
     assert_eq!(fks.len(), 11, "{}", report.summary());
+    // Every Chinook table has a primary key, and the summary counts them
+    // beside the secondary indexes.
+    assert_eq!(report.keys_created, 11, "{}", report.summary());
+    assert!(
+        report
+            .summary()
+            .contains("11 tables, 15607 rows, 11 keys, "),
+        "{}",
+        report.summary()
+    );
 
     for (name, rows) in TABLES {
         let s = table_name(&source, name);
