@@ -3,11 +3,12 @@
 //! benchmark's comparison with ConnectorX (`benches/e2e/run.sh`).
 //!
 //! ```text
-//! cargo run --release -p ferry-benches --example read_only -- mysql://root@127.0.0.1:3306/ferry_bench lineitem [parts]
+//! cargo run --release -p ferry-benches --example read_only -- mysql://root@127.0.0.1:3306/ferry_bench lineitem [parts] [batch-rows]
 //! ```
 //! With `parts` > 1 the table is cut into that many even ranges of its leading
 //! integer key column, read at once over as many connections inside one
-//! shared snapshot, the way `ferry migrate` reads a split table.
+//! shared snapshot, the way `ferry migrate` reads a split table. `batch-rows`
+//! defaults to the readers' default (8,192).
 //! Prints rows, batches, Arrow bytes and seconds on one line. Not a test.
 
 use ferry_connectors::{open_source, Endpoint, KeyRange, ReadOptions, Source};
@@ -21,9 +22,12 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 async fn main() -> Result<(), BoxError> {
     let mut args = std::env::args().skip(1);
     let (Some(url), Some(table_name)) = (args.next(), args.next()) else {
-        return Err("usage: read_only <source-url> <table> [parts]".into());
+        return Err("usage: read_only <source-url> <table> [parts] [batch-rows]".into());
     };
     let parts: usize = args.next().map_or(Ok(1), |p| p.parse())?;
+    let batch_rows: usize = args
+        .next()
+        .map_or(Ok(ReadOptions::default().batch_rows), |b| b.parse())?;
     let endpoint = Endpoint::parse(&url)?;
     let source = open_source(&endpoint).await?;
     let schema = source.introspect().await?;
@@ -45,6 +49,7 @@ async fn main() -> Result<(), BoxError> {
         let options = ReadOptions {
             key_range,
             snapshot: snapshot.as_ref().map(|g| g.id().clone()),
+            batch_rows,
             ..ReadOptions::default()
         };
         read_part(&*source, &table, options)
