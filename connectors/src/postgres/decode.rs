@@ -101,7 +101,7 @@ impl Decoder {
 }
 
 /// Where one field of a parsed row lies in the batch buffer: its offset and
-/// length, or a length of -1 for NULL. Eight bytes, so a column of a
+/// length, or a length of -1 for NULL. Eight bytes, so a column of an
 /// 8,192-row batch is 64 KiB read front to back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Field {

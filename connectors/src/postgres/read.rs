@@ -377,12 +377,12 @@ enum Step {
     End,
 }
 
-/// Incremental parser of the binary COPY stream. Bytes of the current batch stay
-/// in one buffer; `fields[c]` records where each row's field of column `c`
-/// lies, so decoding reads a column's values in place, its table in order.
 /// Capacity of the parser's buffer kept from batch to batch.
 const KEEP_CAPACITY: usize = 16 << 20;
 
+/// Incremental parser of the binary COPY stream. Bytes of the current batch stay
+/// in one buffer; `fields[c]` records where each row's field of column `c`
+/// lies, so decoding reads a column's values in place, its table in order.
 struct CopyParser {
     buf: Vec<u8>,
     pos: usize,

@@ -53,8 +53,8 @@ struct CommonArgs {
     /// Tables processed at once.
     #[arg(long)]
     jobs: Option<usize>,
-    /// Rows per batch read (default: 8192 for migrate, 2048 for verify and
-    /// for the verification after a migration).
+    /// Rows per batch read (default: 8192 for migrate's copy, 2048 for
+    /// verify; a migration's own verification reads at most 2048).
     #[arg(long)]
     batch_rows: Option<usize>,
     /// TOML config file with the same settings plus per-table/column overrides.
