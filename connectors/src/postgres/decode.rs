@@ -114,8 +114,9 @@ pub(crate) struct Field {
 /// One column's cells in a batch, row by row. The parser keeps a table of
 /// fields per column: decoding a column then reads its own table in order,
 /// where a table laid out row by row made each column's pass stride across
-/// every other column's entries (the parser's fields outgrew the L2 cache
-/// and every pass missed it).
+/// every other column's entries (2 MiB of them for 8,192 lineitem rows, past
+/// a 512 KiB L2; the layout change measured 5% on the decode bench and less
+/// of verify's CPU, the cache misses themselves were not counted).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Cells<'a>(pub(crate) &'a [Field]);
 
