@@ -11,6 +11,7 @@
 mod endpoint;
 mod error;
 mod feed;
+pub mod pieces;
 mod pipe;
 mod range;
 mod registry;
@@ -29,6 +30,7 @@ pub use feed::{
     batch_bytes, batch_channel, batch_channel_within, BatchFeeder, BatchReceiver, FeedCompletion,
     WriterGone,
 };
+pub use pieces::{pieces_of, Pieces};
 pub use pipe::copy_direct;
 pub use range::{pick_quantiles, stride_for, uuid_text, CmpOp, KeyKind, Predicate};
 pub use registry::{open_source, open_target};

@@ -18,6 +18,7 @@ pub use crate::range::{KeyColumn, KeyRange, KeyTuple, KeyValue};
 pub type BatchSender = tokio::sync::mpsc::Sender<RecordBatch>;
 
 use crate::feed::BatchReceiver;
+use crate::pieces::Pieces;
 
 /// A snapshot a reader joins, so every part of a split table sees the same
 /// committed rows (PostgreSQL `pg_export_snapshot()`; on MySQL, sessions put
@@ -111,6 +112,10 @@ pub struct ReadOptions {
     /// Read inside this exported snapshot (see [`Source::begin_snapshot`]);
     /// `None` reads in a snapshot of the reader's own.
     pub snapshot: Option<SnapshotId>,
+    /// Send the long values of these columns in pieces after the rows
+    /// ([`crate::pieces`]); `None`, or a reader that cannot, sends every
+    /// value whole.
+    pub pieces: Option<Pieces>,
 }
 
 impl Default for ReadOptions {
@@ -121,6 +126,7 @@ impl Default for ReadOptions {
             order_by_key: false,
             key_range: None,
             snapshot: None,
+            pieces: None,
         }
     }
 }
@@ -132,6 +138,8 @@ pub struct WriteStats {
     pub rows: u64,
     /// Bytes sent to the server in the load format.
     pub bytes: u64,
+    /// Values set from their pieces ([`crate::pieces`]).
+    pub long_values: u64,
 }
 
 /// How the writer loaded the data, for the report.
@@ -277,6 +285,13 @@ pub trait Target: Send + Sync {
 
     /// How `write_table` loads data on this server (decided at connect time).
     fn load_method(&self) -> LoadMethod;
+
+    /// Whether `write_table` accepts piece batches after a table's rows and
+    /// sets the long values from them ([`crate::pieces`]). Readers are asked
+    /// for pieces only when the target says yes.
+    fn assembles_pieces(&self) -> bool {
+        false
+    }
 
     /// Runs a query returning one integer (a count, a max), e.g. for orphan-row checks.
     async fn query_u64(&self, sql: &str) -> Result<u64>;

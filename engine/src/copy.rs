@@ -12,13 +12,14 @@
 //! then keeps one such batch queued instead of four.
 
 use crate::cast::cast_array;
+use crate::pieces::PieceRoutes;
 use crate::plan::TablePlan;
 use crate::progress::TableProgress;
 use crate::{EngineError, Result};
 use arrow_array::{ArrayRef, RecordBatch};
 use ferry_connectors::{
-    batch_bytes, batch_channel_within, BatchFeeder, ConnectorError, ReadOptions, Source, Target,
-    WriteOptions, WriteStats,
+    batch_bytes, batch_channel_within, pieces_of, BatchFeeder, ConnectorError, ReadOptions, Source,
+    Target, WriteOptions, WriteStats,
 };
 use rayon::prelude::*;
 use std::sync::Arc;
@@ -65,10 +66,17 @@ pub async fn copy_table(
         let plan = Arc::clone(&plan);
         tokio::task::spawn_blocking(move || -> Result<(TableProgress, BatchFeeder)> {
             let schema = plan.target.arrow_schema();
+            let routes = PieceRoutes::new(&plan);
             while let Some(batch) = read_rx.blocking_recv() {
-                let rows = u64::try_from(batch.num_rows()).unwrap_or(u64::MAX);
                 let bytes = u64::try_from(batch_bytes(&batch)).unwrap_or(u64::MAX);
-                let converted = convert_batch(&plan, &batch, &schema)?;
+                let (rows, converted) = match pieces_of(&batch) {
+                    // Pieces of long values: bytes, not rows.
+                    Some(column) => (0, routes.convert(&plan, &column, &batch)?),
+                    None => (
+                        u64::try_from(batch.num_rows()).unwrap_or(u64::MAX),
+                        convert_batch(&plan, &batch, &schema)?,
+                    ),
+                };
                 if feeder.blocking_send(converted).is_err() {
                     // The writer stopped; its own error explains why.
                     break;

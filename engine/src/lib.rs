@@ -18,6 +18,7 @@ pub mod migrate;
 mod overrides;
 pub mod part_snapshot;
 pub mod parts;
+pub mod pieces;
 pub mod plan;
 pub mod progress;
 pub mod report;

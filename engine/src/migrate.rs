@@ -16,6 +16,7 @@ use crate::part_snapshot::{Joined, PartSnapshot};
 use crate::parts::{
     block_ranges, even_ranges, parts_wanted, ranges_between, split_method, SplitMethod, MAX_PARTS,
 };
+use crate::pieces::pieces_for;
 use crate::plan::{build_plan, Plan, PlanSettings, TablePlan};
 use crate::progress::Progress;
 use crate::report::{ForeignKeyReport, Report, TableReport};
@@ -417,6 +418,7 @@ fn table_report(t: &TablePlan, outcome: &TableCopy) -> TableReport {
         rows_read: outcome.rows_read,
         rows_written: outcome.written.rows,
         bytes: outcome.written.bytes,
+        long_values: outcome.written.long_values,
         seconds: outcome.seconds,
         parts: outcome.parts,
         status: "copied".into(),
@@ -827,6 +829,10 @@ async fn copy_all(
         };
         let count = ranges.len();
         let remaining = done.iter().filter(|d| !**d).count();
+        let pieces = match &options.read.pieces {
+            Some(template) if target.assembles_pieces() => pieces_for(t, template),
+            _ => None,
+        };
         copies.push(TableCopy {
             parts: count,
             ..TableCopy::default()
@@ -881,6 +887,7 @@ async fn copy_all(
             let progress = progress.clone();
             let read = ReadOptions {
                 key_range: range,
+                pieces: pieces.clone(),
                 ..options.read.clone()
             };
             let snapshot = snapshot.clone();
@@ -1017,6 +1024,10 @@ fn add_part(copy: &mut TableCopy, part: &CopyOutcome) {
     copy.rows_read = copy.rows_read.saturating_add(part.rows_read);
     copy.written.rows = copy.written.rows.saturating_add(part.written.rows);
     copy.written.bytes = copy.written.bytes.saturating_add(part.written.bytes);
+    copy.written.long_values = copy
+        .written
+        .long_values
+        .saturating_add(part.written.long_values);
 }
 
 /// Adds each foreign key; when the target refuses one because rows have no

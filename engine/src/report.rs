@@ -68,6 +68,8 @@ pub struct TableReport {
     pub seconds: f64,
     /// Parts the table was copied in (1 unless it was split on its key).
     pub parts: usize,
+    /// Values longer than `--lob-pieces-over` copied in pieces.
+    pub long_values: u64,
     /// `copied`, `failed`, `count_mismatch`, `planned`.
     pub status: String,
     /// Problems specific to this table.

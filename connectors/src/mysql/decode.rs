@@ -139,6 +139,9 @@ pub(crate) struct TableDecoder {
     columns: Vec<String>,
     decoders: Vec<ColumnDecoder>,
     schema: SchemaRef,
+    /// Rows end with one more cell: the length of the longest value the row
+    /// query shortened, 0 for none ([`crate::pieces`]).
+    long_flag: bool,
 }
 
 impl TableDecoder {
@@ -159,12 +162,39 @@ impl TableDecoder {
             columns,
             decoders,
             schema: table.arrow_schema(),
+            long_flag: false,
         })
+    }
+
+    /// The same decoder for rows that end with the long-value cell.
+    pub(crate) fn with_long_flag(mut self) -> TableDecoder {
+        self.long_flag = true;
+        self
+    }
+
+    /// The same decoder producing batches of `schema` (the same fields,
+    /// other metadata: piece batches are marked so).
+    pub(crate) fn with_schema(mut self, schema: SchemaRef) -> TableDecoder {
+        self.schema = schema;
+        self
     }
 
     /// How many columns each row holds.
     pub(crate) fn column_count(&self) -> usize {
-        self.decoders.len()
+        self.decoders.len() + usize::from(self.long_flag)
+    }
+
+    /// Of `rows`, how many had a value shortened, and the longest such
+    /// value's length in bytes (from the long-value cell; zeros without it).
+    pub(crate) fn shortened<R: TextRow>(&self, rows: &[R]) -> (u64, u64) {
+        if !self.long_flag {
+            return (0, 0);
+        }
+        let at = self.decoders.len();
+        rows.iter()
+            .filter_map(|r| r.cell(at).and_then(parse_u64))
+            .filter(|len| *len > 0)
+            .fold((0, 0), |(n, most), len| (n + 1, most.max(len)))
     }
 
     /// The table's name, for messages.

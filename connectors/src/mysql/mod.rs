@@ -18,6 +18,7 @@ mod dialect;
 mod encode;
 mod error;
 mod literal;
+mod pieces;
 mod read;
 mod sample;
 mod snapshot;

@@ -17,16 +17,17 @@ use super::catalog;
 use super::conn::{open_pool, Flavor};
 use super::decode::{TableDecoder, TextRow};
 use super::error::server_error;
+use super::pieces;
 use super::sample;
 use super::snapshot::{self, Origin, SnapshotSessions};
-use super::wire::{self, Scan};
+use super::wire::{self, PieceRead, Scan};
 use crate::{
     BatchSender, ConnectorError, Endpoint, KeyTuple, ReadOptions, Result, RowAddressing,
     SharedSnapshot, SnapshotId, Source,
 };
 use async_trait::async_trait;
 use ferry_schema::ident::{quote, quote_qualified};
-use ferry_schema::{Dialect, LogicalType, Schema, Table};
+use ferry_schema::{Column, Dialect, LogicalType, Schema, Table};
 use mysql_async::prelude::Queryable;
 use mysql_async::{Pool, Row};
 use std::sync::{Arc, OnceLock};
@@ -93,17 +94,25 @@ impl MySqlSource {
 /// FLOAT is selected as `CAST(f AS DOUBLE)`: the text protocol prints a FLOAT
 /// with 6 significant digits (1234567 reads back 1234570), while the double is
 /// exactly the stored single and its text parses back to that f32.
+///
+/// Long values of the columns [`ReadOptions::pieces`] names are shortened and
+/// a last item says which rows had one ([`super::pieces`]).
 pub(crate) fn select_sql(database: &str, table: &Table, options: &ReadOptions) -> String {
-    let columns: Vec<String> = table
+    let pieced = crate::pieces::pieced(table, options.pieces.as_ref());
+    let over = options.pieces.as_ref().map_or(0, |p| p.over);
+    let mut columns: Vec<String> = table
         .copied_columns()
         .map(|c| {
-            let name = quote(Dialect::MySql, &c.name);
-            match c.logical_type {
-                LogicalType::Float32 => format!("CAST({name} AS DOUBLE)"),
-                _ => name,
+            if pieced.iter().any(|p| p.name == c.name) {
+                pieces::shortened(c, over)
+            } else {
+                select_item("", c)
             }
         })
         .collect();
+    if !pieced.is_empty() {
+        columns.push(pieces::long_flag(&pieced, over));
+    }
     let mut sql = format!(
         "SELECT {} FROM {}",
         columns.join(", "),
@@ -122,6 +131,59 @@ pub(crate) fn select_sql(database: &str, table: &Table, options: &ReadOptions) -
         sql.push_str(&key);
     }
     sql
+}
+
+/// How column `c` (qualified by `prefix`) is selected.
+fn select_item(prefix: &str, c: &Column) -> String {
+    let name = quote(Dialect::MySql, &c.name);
+    match c.logical_type {
+        LogicalType::Float32 => format!("CAST({prefix}{name} AS DOUBLE)"),
+        _ => format!("{prefix}{name}"),
+    }
+}
+
+/// The reads of the pieces of `table`'s pieced columns, each with its
+/// decoder; empty when nothing is pieced.
+fn piece_reads<'a>(
+    database: &'a str,
+    table: &'a Table,
+    options: &'a ReadOptions,
+) -> Result<Vec<PieceRead<'a>>> {
+    let (Some(pieces), Some(relation), Some(key)) = (
+        options.pieces.as_ref(),
+        crate::pieces::piece_table(table),
+        table.verify_key(),
+    ) else {
+        return Ok(Vec::new());
+    };
+    let key: Vec<&Column> = key.iter().filter_map(|k| table.column(k)).collect();
+    crate::pieces::pieced(table, Some(pieces))
+        .into_iter()
+        .map(|column| {
+            let decoder = TableDecoder::new(&relation)?
+                .with_schema(crate::pieces::piece_schema(&relation, &column.name));
+            let key = key.clone();
+            let filter = options
+                .key_range
+                .as_ref()
+                .and_then(|r| r.condition(Dialect::MySql));
+            let sql = move |longest: u64| {
+                let query = pieces::PieceQuery {
+                    database,
+                    table: &table.name,
+                    key: &key,
+                    column,
+                    filter: filter.as_deref(),
+                    longest,
+                };
+                pieces::pieces_select(&query, pieces, select_item)
+            };
+            Ok(PieceRead {
+                decoder,
+                sql: Box::new(sql),
+            })
+        })
+        .collect()
 }
 
 /// The ORDER BY list for [`ReadOptions::order_by_key`]: ascending over
@@ -170,8 +232,13 @@ impl Source for MySqlSource {
         options: ReadOptions,
         out: BatchSender,
     ) -> Result<u64> {
-        let decoder = TableDecoder::new(table)?;
+        let pieced = !crate::pieces::pieced(table, options.pieces.as_ref()).is_empty();
+        let mut decoder = TableDecoder::new(table)?;
+        if pieced {
+            decoder = decoder.with_long_flag();
+        }
         let sql = select_sql(&self.database, table, &options);
+        let pieces = piece_reads(&self.database, table, &options)?;
         if let Some(id) = &options.snapshot {
             let mut lease = self
                 .snapshots
@@ -179,7 +246,7 @@ impl Source for MySqlSource {
                 .await
                 .ok_or_else(|| snapshot_ended(&table.name, id))?;
             let streamed =
-                wire::read_on(&mut lease.session, &decoder, &sql, &options, &out).await?;
+                wire::read_on(&mut lease.session, &decoder, &sql, &pieces, &options, &out).await?;
             // An early stop left rows unread: the lease is dropped, closing it.
             if streamed.complete {
                 lease.give_back();
@@ -187,14 +254,32 @@ impl Source for MySqlSource {
             return Ok(streamed.rows);
         }
         if !self.driver_reader && self.wire_refusal.get().is_none() {
-            match wire::read_table(&self.endpoint, &decoder, &sql, &options, &out, true).await? {
+            match wire::read_table(
+                &self.endpoint,
+                &decoder,
+                &sql,
+                &pieces,
+                &options,
+                &out,
+                true,
+            )
+            .await?
+            {
                 Scan::Done(rows) => return Ok(rows),
                 Scan::Unsupported(why) => {
                     let _ = self.wire_refusal.set(why);
                 }
             }
         }
-        self.read_with_driver(&decoder, &sql, &options, &out).await
+        // The driver reads every value whole.
+        drop(pieces);
+        let whole = ReadOptions {
+            pieces: None,
+            ..options.clone()
+        };
+        let decoder = TableDecoder::new(table)?;
+        let sql = select_sql(&self.database, table, &whole);
+        self.read_with_driver(&decoder, &sql, &whole, &out).await
     }
 
     async fn count_rows(&self, table: &str) -> Result<u64> {

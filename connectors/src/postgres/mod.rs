@@ -7,12 +7,15 @@
 //! write.rs    PgTarget: RecordBatch → encode.rs → COPY FROM binary
 //! ```
 
+mod assemble;
 mod catalog;
 mod codec;
 mod conn;
+mod copy_rows;
 mod decode;
 mod encode;
 mod error;
+mod pieces;
 mod read;
 mod rows;
 mod sample;

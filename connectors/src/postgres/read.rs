@@ -11,7 +11,7 @@ use super::catalog;
 use super::conn::{self, Pool};
 use super::decode::{self, Cells, Decoder, Field};
 use super::error::{self as pgerr, DIALECT};
-use super::{sample, snapshot};
+use super::{pieces, sample, snapshot};
 use crate::{
     BatchSender, ConnectorError, Endpoint, KeyTuple, ReadOptions, Result, RowAddressing,
     SharedSnapshot, Source,
@@ -70,19 +70,30 @@ impl Source for PgSource {
             .copied_columns()
             .map(|c| Decoder::for_column(&table.name, c))
             .collect::<Result<Vec<_>>>()?;
-        let columns: Vec<String> = table
+        let pieced = crate::pieces::pieced(table, options.pieces.as_ref());
+        let over = options.pieces.as_ref().map_or(0, |p| p.over);
+        let mut columns: Vec<String> = table
             .copied_columns()
-            .map(|c| ident::quote(Dialect::Postgres, &c.name))
+            .map(|c| {
+                if pieced.iter().any(|p| p.name == c.name) {
+                    pieces::shortened(c, over)
+                } else {
+                    ident::quote(Dialect::Postgres, &c.name)
+                }
+            })
             .collect();
+        if !pieced.is_empty() {
+            columns.push(pieces::long_flag(&pieced, over));
+        }
         let order = match options.order_by_key.then(|| order_by(table)).flatten() {
             Some(key) => format!(" ORDER BY {key}"),
             None => String::new(),
         };
-        let filter = match options
+        let range = options
             .key_range
             .as_ref()
-            .and_then(|r| r.condition(Dialect::Postgres))
-        {
+            .and_then(|r| r.condition(Dialect::Postgres));
+        let filter = match &range {
             Some(condition) => format!(" WHERE {condition}"),
             None => String::new(),
         };
@@ -109,22 +120,66 @@ impl Source for PgSource {
                 .await
                 .map_err(|e| pgerr::server(ctx(), &e))?;
         }
-        let stream = tx
-            .copy_out(sql.as_str())
-            .await
-            .map_err(|e| pgerr::server(ctx(), &e))?;
-        futures_util::pin_mut!(stream);
-        let pumped = pump(stream.as_mut(), &decoders, table, &options, &out).await;
-        if !matches!(pumped, Ok(Pumped { complete: true, .. })) {
-            // The consumer went away or a value could not be decoded: stop the COPY
-            // server-side instead of streaming the rest of the table, and drain what
-            // is in flight so the session goes back to the pool idle.
-            let _ = cancel.cancel_query(NoTls).await;
-            while let Some(Ok(_)) = stream.next().await {}
-            return pumped.map(|p| p.rows);
+        let rows = Batches {
+            table,
+            decoders: &decoders,
+            schema: table.arrow_schema(),
+            flagged: !pieced.is_empty(),
+        };
+        let mut queries = vec![(sql, rows)];
+        let piece_table = crate::pieces::piece_table(table);
+        let piece_decoders = match &piece_table {
+            Some(t) if !pieced.is_empty() => t
+                .copied_columns()
+                .map(|c| Decoder::for_column(&table.name, c))
+                .collect::<Result<Vec<_>>>()?,
+            _ => Vec::new(),
+        };
+        if let (Some(p), Some(t), Some(key)) = (&options.pieces, &piece_table, table.verify_key()) {
+            for column in &pieced {
+                let sql = pieces::pieces_copy(
+                    &self.qualified(&table.name),
+                    key,
+                    column,
+                    p,
+                    range.as_deref(),
+                );
+                let batches = Batches {
+                    table: t,
+                    decoders: &piece_decoders,
+                    schema: crate::pieces::piece_schema(t, &column.name),
+                    flagged: false,
+                };
+                queries.push((sql, batches));
+            }
+        }
+        let mut rows_read = 0;
+        for (i, (sql, batches)) in queries.iter().enumerate() {
+            let stream = tx
+                .copy_out(sql.as_str())
+                .await
+                .map_err(|e| pgerr::server(ctx(), &e))?;
+            futures_util::pin_mut!(stream);
+            let pumped = pump(stream.as_mut(), batches, &options, &out).await;
+            if !matches!(pumped, Ok(Pumped { complete: true, .. })) {
+                // The consumer went away or a value could not be decoded: stop the COPY
+                // server-side instead of streaming the rest of the table, and drain what
+                // is in flight so the session goes back to the pool idle.
+                let _ = cancel.cancel_query(NoTls).await;
+                while let Some(Ok(_)) = stream.next().await {}
+                return pumped.map(|p| rows_read + if i == 0 { p.rows } else { 0 });
+            }
+            let pumped = pumped?;
+            if i == 0 {
+                rows_read = pumped.rows;
+                if pumped.long_rows == 0 {
+                    // No value was shortened: there are no pieces to read.
+                    break;
+                }
+            }
         }
         tx.commit().await.map_err(|e| pgerr::server(ctx(), &e))?;
-        pumped.map(|p| p.rows)
+        Ok(rows_read)
     }
 
     async fn count_rows(&self, table: &str) -> Result<u64> {
@@ -308,20 +363,35 @@ struct Pumped {
     rows: u64,
     /// The trailer was reached (false: the receiver was dropped first).
     complete: bool,
+    /// Rows whose long-value flag (the last field) was true.
+    long_rows: u64,
+}
+
+/// What one COPY stream holds and how its rows become batches.
+struct Batches<'a> {
+    /// The table (or piece relation) read, for decoding and error messages.
+    table: &'a Table,
+    /// One per field, except the flag.
+    decoders: &'a [Decoder],
+    /// The batches' schema.
+    schema: arrow_schema::SchemaRef,
+    /// Each row ends with one more field, a boolean: "a value was shortened".
+    flagged: bool,
 }
 
 /// Feeds the COPY stream through the parser and sends a batch every
 /// `batch_rows` rows or `batch_bytes` bytes.
 async fn pump(
     mut stream: Pin<&mut CopyOutStream>,
-    decoders: &[Decoder],
-    table: &Table,
+    batches: &Batches<'_>,
     options: &ReadOptions,
     out: &BatchSender,
 ) -> Result<Pumped> {
-    let schema = table.arrow_schema();
-    let mut parser = CopyParser::new(decoders.len());
+    let table = batches.table;
+    let fields = batches.decoders.len() + usize::from(batches.flagged);
+    let mut parser = CopyParser::new(fields);
     let mut total = 0u64;
+    let mut long_rows = 0u64;
     let batch_rows = options.batch_rows.max(1);
     let mut ended = false;
     while let Some(chunk) = stream.next().await {
@@ -339,13 +409,17 @@ async fn pump(
             let full = parser.rows >= batch_rows || parser.pos >= options.batch_bytes;
             if parser.rows > 0 && (full || ended) {
                 let rows = parser.rows;
-                let batch = build_batch(&parser, decoders, table, &schema, total)?;
+                if batches.flagged {
+                    long_rows += parser.count_true(fields - 1);
+                }
+                let batch = build_batch(&parser, batches.decoders, table, &batches.schema, total)?;
                 parser.compact();
                 total += u64::try_from(rows).unwrap_or(u64::MAX);
                 if out.send(batch).await.is_err() {
                     return Ok(Pumped {
                         rows: total,
                         complete: false,
+                        long_rows,
                     });
                 }
             }
@@ -364,6 +438,7 @@ async fn pump(
     Ok(Pumped {
         rows: total,
         complete: true,
+        long_rows,
     })
 }
 
@@ -491,6 +566,22 @@ impl CopyParser {
         for fields in &mut self.fields {
             fields.truncate(self.rows);
         }
+    }
+
+    /// How many of the parsed rows hold `true` in boolean column `c`.
+    fn count_true(&self, c: usize) -> u64 {
+        let cells = self.fields.get(c).map_or(&[][..], Vec::as_slice);
+        let n = cells
+            .iter()
+            .filter(|f| {
+                f.len == 1
+                    && usize::try_from(f.at)
+                        .ok()
+                        .and_then(|at| self.buf.get(at))
+                        .is_some_and(|b| *b != 0)
+            })
+            .count();
+        u64::try_from(n).unwrap_or(u64::MAX)
     }
 
     /// Cells of column `c` of the parsed rows.

@@ -12,23 +12,23 @@
 //! ([`WriteOptions::sole_writer`]) is locked, truncated and loaded with
 //! `FREEZE`: its rows arrive already frozen and all-visible.
 
+use super::assemble;
 use super::conn::{self, Pool};
+use super::copy_rows::CopyRows;
 use super::encode::{self, ColumnBuf, PgKind};
 use super::error::{self as pgerr, DIALECT};
 use super::read::count_rows;
 use super::rows;
 use crate::{
-    BatchReceiver, ConnectorError, Endpoint, LoadMethod, Result, Target, WriteOptions, WriteStats,
+    pieces_of, BatchReceiver, ConnectorError, Endpoint, LoadMethod, Result, Target, WriteOptions,
+    WriteStats,
 };
 use arrow_array::RecordBatch;
 use async_trait::async_trait;
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::{Bytes, BytesMut};
 use ferry_schema::{ident, Dialect, Table};
 use futures_util::SinkExt;
 use tokio_postgres::SimpleQueryMessage;
-
-/// Binary COPY header: signature, flags (no OIDs), no extension.
-const HEADER: &[u8; 19] = b"PGCOPY\n\xff\r\n\0\0\0\0\0\0\0\0\0";
 
 /// A PostgreSQL database written as a ferry target (one schema of it).
 pub struct PgTarget {
@@ -163,18 +163,12 @@ impl Target for PgTarget {
         let ctx = || format!("loading table {}", table.name);
         let mut client = self.pool.get().await?;
         let kinds = self.column_kinds(&client, table).await?;
-        let names: Vec<&str> = table.copied_columns().map(|c| c.name.as_str()).collect();
+        let names: Vec<String> = table.copied_columns().map(|c| c.name.clone()).collect();
         let quoted: Vec<String> = names
             .iter()
             .map(|n| ident::quote(Dialect::Postgres, n))
             .collect();
-        let field_count = i16::try_from(kinds.len()).map_err(|_| {
-            pgerr::data(
-                &table.name,
-                "(all)",
-                "more columns than a COPY row can carry",
-            )
-        })?;
+        let mut encoder = CopyRows::new(&table.name, names, kinds.clone())?;
         let tx = client
             .transaction()
             .await
@@ -200,35 +194,14 @@ impl Target for PgTarget {
             .map_err(|e| pgerr::server(ctx(), &e))?;
         futures_util::pin_mut!(sink);
         let mut stats = WriteStats::default();
-        let mut bufs: Vec<ColumnBuf> = kinds.iter().map(|_| ColumnBuf::default()).collect();
-        let mut out = BytesMut::with_capacity(rows::PIECE);
-        out.extend_from_slice(HEADER);
         let mut pieces = Vec::new();
+        let mut first_pieces = None;
         while let Some(batch) = batches.recv().await {
-            let batch_rows = batch.num_rows();
-            if batch.num_columns() != kinds.len() {
-                return Err(pgerr::data(
-                    &table.name,
-                    "(all)",
-                    format!(
-                        "a batch has {} columns where {} were expected",
-                        batch.num_columns(),
-                        kinds.len()
-                    ),
-                ));
+            if let Some(column) = pieces_of(&batch) {
+                first_pieces = Some((column, batch));
+                break;
             }
-            for (c, (kind, buf)) in kinds.iter().zip(bufs.iter_mut()).enumerate() {
-                encode::column(batch.column(c), *kind, buf).map_err(|(row, why)| {
-                    let n = stats.rows + u64::try_from(row).unwrap_or(0) + 1;
-                    pgerr::data(&table.name, names[c], format!("row {n}: {why}"))
-                })?;
-            }
-            rows::interleave(&bufs, batch.num_rows(), field_count, &mut out, &mut pieces);
-            // The batch's text and bytea values are shared by the pieces now.
-            bufs.iter_mut().for_each(|b| b.shared = None);
-            drop(batch);
-            pieces.push(out.split().freeze());
-            stats.rows += u64::try_from(batch_rows).unwrap_or(u64::MAX);
+            encoder.batch(batch, &mut pieces)?;
             for piece in pieces.drain(..) {
                 stats.bytes += u64::try_from(piece.len()).unwrap_or(u64::MAX);
                 sink.send(piece)
@@ -236,16 +209,17 @@ impl Target for PgTarget {
                     .map_err(|e| pgerr::server(ctx(), &e))?;
             }
         }
-        if !batches.is_finished() {
+        if first_pieces.is_none() && !batches.is_finished() {
             // The source failed mid-table: dropping the sink aborts the COPY and
             // dropping the transaction rolls it back, so nothing partial stays.
             return Err(ConnectorError::Cancelled {
                 table: table.name.clone(),
             });
         }
-        out.put_i16(-1);
-        stats.bytes += u64::try_from(out.len()).unwrap_or(u64::MAX);
-        sink.send(out.split().freeze())
+        stats.rows = encoder.rows();
+        let last = encoder.trailer();
+        stats.bytes += u64::try_from(last.len()).unwrap_or(u64::MAX);
+        sink.send(last)
             .await
             .map_err(|e| pgerr::server(ctx(), &e))?;
         let loaded = sink.finish().await.map_err(|e| pgerr::server(ctx(), &e))?;
@@ -258,6 +232,22 @@ impl Target for PgTarget {
                 code: None,
             });
         }
+        if let Some(first) = first_pieces {
+            let long = assemble::LongValues {
+                tx: &tx,
+                qualified: &qualified,
+                table,
+                kinds: &kinds,
+            };
+            let (bytes, values) = long.load(first, &mut batches).await?;
+            stats.bytes += bytes;
+            stats.long_values = values;
+            if !batches.is_finished() {
+                return Err(ConnectorError::Cancelled {
+                    table: table.name.clone(),
+                });
+            }
+        }
         for statement in options.record {
             tx.batch_execute(statement)
                 .await
@@ -269,6 +259,10 @@ impl Target for PgTarget {
 
     fn load_method(&self) -> LoadMethod {
         LoadMethod::PgBinaryCopy
+    }
+
+    fn assembles_pieces(&self) -> bool {
+        true
     }
 
     async fn query_u64(&self, sql: &str) -> Result<u64> {

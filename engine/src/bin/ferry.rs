@@ -5,8 +5,9 @@
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
-use ferry_connectors::{mask_password_in_text, Endpoint, ReadOptions};
+use ferry_connectors::{mask_password_in_text, Endpoint, Pieces, ReadOptions};
 use ferry_engine::filter::TableFilter;
+use ferry_engine::pieces::{DEFAULT_PIECES_OVER, PIECE_BYTES};
 use ferry_engine::{
     migrate, verify, Config, EngineError, IfExists, MigrateOptions, PlanSettings, Progress, Report,
     VerifyLevel, VerifyLimits, VerifyOptions, VERIFY_BATCH_ROWS,
@@ -116,6 +117,11 @@ struct MigrateArgs {
     /// Give the same source, target and options as the stopped run.
     #[arg(long)]
     resume: bool,
+    /// Copy text and byte values longer than this many bytes in 1 MiB pieces,
+    /// so no value is ever held whole in memory (tables with a key, into
+    /// PostgreSQL); 0 copies every value whole.
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_PIECES_OVER)]
+    lob_pieces_over: u32,
 }
 
 /// The common options resolved against the config file (the command line wins).
@@ -314,6 +320,11 @@ fn options_from(args: MigrateArgs) -> Result<MigrateOptions, EngineError> {
         jobs,
         read: ReadOptions {
             batch_rows: batch_rows.unwrap_or(ReadOptions::default().batch_rows),
+            pieces: (args.lob_pieces_over > 0).then(|| Pieces {
+                over: args.lob_pieces_over,
+                piece: PIECE_BYTES.min(args.lob_pieces_over),
+                columns: Vec::new(),
+            }),
             ..ReadOptions::default()
         },
         split_larger_than: args

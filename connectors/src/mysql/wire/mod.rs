@@ -38,7 +38,7 @@ mod tests;
 
 pub(crate) use handshake::Session;
 pub use resultset::decode_row_packets;
-pub(crate) use scan::{failed, open, read_on, read_table, Opened, Scan, START_SNAPSHOT};
+pub(crate) use scan::{failed, open, read_on, read_table, Opened, PieceRead, Scan, START_SNAPSHOT};
 
 /// What can go wrong below the table-level code, which maps it to a
 /// [`ConnectorError`](crate::ConnectorError) naming the table or endpoint.

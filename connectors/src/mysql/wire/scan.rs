@@ -59,6 +59,7 @@ pub(crate) async fn read_table(
     endpoint: &Endpoint,
     decoder: &TableDecoder,
     sql: &str,
+    pieces: &[PieceRead<'_>],
     options: &ReadOptions,
     out: &BatchSender,
     allow_deprecate_eof: bool,
@@ -69,7 +70,7 @@ pub(crate) async fn read_table(
     };
     let context = format!("reading table {}", decoder.table_name());
     begin(&mut session).await.map_err(|e| failed(&context, e))?;
-    let streamed = read_on(&mut session, decoder, sql, options, out).await?;
+    let streamed = read_on(&mut session, decoder, sql, pieces, options, out).await?;
     if streamed.complete {
         // Ends the snapshot; the session is dropped (closed) right after.
         session
@@ -98,24 +99,54 @@ pub(crate) struct Streamed {
     /// in the same transaction. `false` when the receiver went away first and
     /// rows are left unread (the session can only be closed).
     pub(crate) complete: bool,
+    /// Rows with a value shortened (their pieces follow), and the longest
+    /// such value in bytes ([`crate::pieces`]).
+    shortened: (u64, u64),
+}
+
+/// A read of a pieced column's pieces: how its rows decode, and its SQL
+/// given the length of the longest value the row query shortened.
+pub(crate) struct PieceRead<'a> {
+    pub(crate) decoder: TableDecoder,
+    pub(crate) sql: Box<dyn Fn(u64) -> String + Send + Sync + 'a>,
 }
 
 /// Streams the rows of `sql` on `session`, already set up and in its snapshot
-/// ([`begin`]), leaving the transaction open.
+/// ([`begin`]), then, if it shortened any value, the `pieces` of each pieced
+/// column, leaving the transaction open. Counts the table's rows only.
 pub(crate) async fn read_on(
     session: &mut Session,
     decoder: &TableDecoder,
     sql: &str,
+    pieces: &[PieceRead<'_>],
     options: &ReadOptions,
     out: &BatchSender,
 ) -> Result<Streamed> {
     let context = format!("reading table {}", decoder.table_name());
-    stream(session, decoder, sql, options, out)
+    let fail = |e| match e {
+        Stop::Wire(e) => failed(&context, e),
+        Stop::Decode(e) => e,
+    };
+    let rows = stream(session, decoder, sql, options, out)
         .await
-        .map_err(|e| match e {
-            Stop::Wire(e) => failed(&context, e),
-            Stop::Decode(e) => e,
-        })
+        .map_err(fail)?;
+    let (shortened, longest) = rows.shortened;
+    if !rows.complete || shortened == 0 {
+        return Ok(rows);
+    }
+    for piece in pieces {
+        let sql = (piece.sql)(longest);
+        let read = stream(session, &piece.decoder, &sql, options, out)
+            .await
+            .map_err(fail)?;
+        if !read.complete {
+            return Ok(Streamed {
+                complete: false,
+                ..rows
+            });
+        }
+    }
+    Ok(rows)
 }
 
 /// A failed statement of a read as a `Server` error in `context`.
@@ -158,12 +189,23 @@ async fn stream(
     let batch_rows = options.batch_rows.max(1);
     let mut batch = RowBatch::new(decoder.column_count());
     let mut total: u64 = 0;
+    let mut shortened = (0, 0);
     let status = loop {
         if let Some(status) = session.read_row(&mut batch).await? {
             break status;
         }
         let full = batch.rows() >= batch_rows || batch.cell_bytes() >= options.batch_bytes;
-        if full && !send(decoder, &mut batch, &mut total, out, options).await? {
+        if full
+            && !send(
+                decoder,
+                &mut batch,
+                &mut total,
+                &mut shortened,
+                out,
+                options,
+            )
+            .await?
+        {
             // The receiver is gone (another stage stopped): stop quietly.
             // Dropping the session closes the socket; the server aborts the
             // SELECT, rolls the snapshot back and releases its metadata locks.
@@ -172,16 +214,26 @@ async fn stream(
             return Ok(Streamed {
                 rows: total,
                 complete: false,
+                shortened,
             });
         }
     };
     session.finish_results(status).await?;
     if batch.rows() > 0 {
-        send(decoder, &mut batch, &mut total, out, options).await?;
+        send(
+            decoder,
+            &mut batch,
+            &mut total,
+            &mut shortened,
+            out,
+            options,
+        )
+        .await?;
     }
     Ok(Streamed {
         rows: total,
         complete: true,
+        shortened,
     })
 }
 
@@ -190,12 +242,15 @@ async fn send(
     decoder: &TableDecoder,
     batch: &mut RowBatch,
     total: &mut u64,
+    shortened: &mut (u64, u64),
     out: &BatchSender,
     options: &ReadOptions,
 ) -> Result<bool, Stop> {
-    let decoded = decoder
-        .decode(&batch.views(), *total)
-        .map_err(Stop::Decode)?;
+    let views = batch.views();
+    let (rows, longest) = decoder.shortened(&views);
+    *shortened = (shortened.0 + rows, shortened.1.max(longest));
+    let decoded = decoder.decode(&views, *total).map_err(Stop::Decode)?;
+    drop(views);
     *total += u64::try_from(batch.rows()).unwrap_or(u64::MAX);
     batch.clear(options.batch_bytes);
     Ok(out.send(decoded).await.is_ok())

@@ -27,7 +27,7 @@ async fn scan(
     let decoder = TableDecoder::new(table).unwrap();
     let sql = select_sql(&endpoint.database, table, &options);
     let (tx, mut rx) = tokio::sync::mpsc::channel(16);
-    let scanned = read_table(endpoint, &decoder, &sql, &options, &tx, deprecate_eof)
+    let scanned = read_table(endpoint, &decoder, &sql, &[], &options, &tx, deprecate_eof)
         .await
         .unwrap();
     drop(tx);

@@ -1,0 +1,109 @@
+//! The SQL that reads long values in pieces on PostgreSQL ([`crate::pieces`]):
+//! the row query shortens them and flags the rows it shortened, and one
+//! query per pieced column reads their pieces.
+
+use crate::pieces::{Pieces, PIECE_BYTES, PIECE_NUMBER};
+use ferry_schema::{ident, Column, Dialect, LogicalType};
+
+/// The select-list item for `column`: its value, or an empty one when it is
+/// longer than `over` bytes (its pieces follow). `octet_length` reads the
+/// stored size without detoasting.
+pub(super) fn shortened(column: &Column, over: u32) -> String {
+    let q = ident::quote(Dialect::Postgres, &column.name);
+    format!("CASE WHEN octet_length({q}) > {over} THEN '' ELSE {q} END")
+}
+
+/// A last select-list item, true on the rows where any pieced column was
+/// shortened.
+pub(super) fn long_flag(columns: &[&Column], over: u32) -> String {
+    let terms: Vec<String> = columns
+        .iter()
+        .map(|c| {
+            format!(
+                "octet_length({}) > {over}",
+                ident::quote(Dialect::Postgres, &c.name)
+            )
+        })
+        .collect();
+    format!("coalesce({}, false)", terms.join(" OR "))
+}
+
+/// `COPY` of the piece relation of `column`: key, piece number, bytes, one
+/// row per `piece` bytes of each value longer than `over` (text as UTF-8).
+/// `filter` is the part's key range, if any.
+pub(super) fn pieces_copy(
+    qualified: &str,
+    key: &[String],
+    column: &Column,
+    pieces: &Pieces,
+    filter: Option<&str>,
+) -> String {
+    let q = ident::quote(Dialect::Postgres, &column.name);
+    let keys: Vec<String> = key
+        .iter()
+        .map(|k| ident::quote(Dialect::Postgres, k))
+        .collect();
+    let keys = keys.join(", ");
+    let bytes = match column.logical_type {
+        LogicalType::Varbinary { .. } => q.clone(),
+        _ => format!("convert_to({q}, 'UTF8')"),
+    };
+    let (over, piece) = (pieces.over, pieces.piece);
+    let range = filter.map(|f| format!(" AND ({f})")).unwrap_or_default();
+    format!(
+        "COPY (SELECT {keys}, s.n AS {PIECE_NUMBER}, \
+         substr(v.{PIECE_BYTES}, (s.n * {piece} + 1)::int4, {piece}) AS {PIECE_BYTES} \
+         FROM (SELECT {keys}, {bytes} AS {PIECE_BYTES} FROM {qualified} \
+         WHERE octet_length({q}) > {over}{range}) AS v, \
+         generate_series(0::int8, (octet_length(v.{PIECE_BYTES})::int8 - 1) / {piece}) AS s(n)) \
+         TO STDOUT (FORMAT binary)"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pieces::pieced;
+    use ferry_schema::{PrimaryKey, Table};
+
+    #[test]
+    fn the_pieces_query_cuts_text_as_utf8_and_bytes_as_they_are() {
+        let mut id = Column::new(
+            "id",
+            LogicalType::Int {
+                bits: 64,
+                unsigned: false,
+            },
+        );
+        id.nullable = false;
+        let body = Column::new("bo\"dy", LogicalType::Text { max_bytes: None });
+        let blob = Column::new("blob", LogicalType::Varbinary { length: None });
+        let mut t = Table::new("t", vec![id, body.clone(), blob.clone()]);
+        t.primary_key = Some(PrimaryKey {
+            name: None,
+            columns: vec!["id".into()],
+        });
+        let p = Pieces {
+            over: 100,
+            piece: 40,
+            columns: vec!["bo\"dy".into(), "blob".into()],
+        };
+        assert_eq!(pieced(&t, Some(&p)).len(), 2);
+        assert!(pieced(&t, None).is_empty());
+        let key = vec!["id".to_string()];
+        let text = pieces_copy("\"s\".\"t\"", &key, &body, &p, Some("\"id\" >= 5"));
+        assert!(text.contains("convert_to(\"bo\"\"dy\", 'UTF8')"), "{text}");
+        assert!(text.contains("WHERE octet_length(\"bo\"\"dy\") > 100 AND (\"id\" >= 5)"));
+        let bytes = pieces_copy("\"s\".\"t\"", &key, &blob, &p, None);
+        assert!(!bytes.contains("convert_to"), "{bytes}");
+        assert!(bytes.contains("(s.n * 40 + 1)::int4, 40)"), "{bytes}");
+        assert_eq!(
+            shortened(&body, 100),
+            "CASE WHEN octet_length(\"bo\"\"dy\") > 100 THEN '' ELSE \"bo\"\"dy\" END"
+        );
+        assert_eq!(
+            long_flag(&[&body, &blob], 7),
+            "coalesce(octet_length(\"bo\"\"dy\") > 7 OR octet_length(\"blob\") > 7, false)"
+        );
+    }
+}
