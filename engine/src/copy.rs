@@ -10,6 +10,10 @@
 //! whatever the table's size. Batches end at `ReadOptions::batch_bytes`, but
 //! a row holding a large value is a batch of its own: the feed's byte bound
 //! then keeps one such batch queued instead of four.
+//!
+//! Values longer than `--lob-pieces-over` arrive as piece batches after the
+//! table's rows, on the same channels (`ferry_connectors::pieces`); the
+//! conversion relabels them for the target instead of casting them.
 
 use crate::cast::cast_array;
 use crate::pieces::PieceRoutes;

@@ -118,8 +118,9 @@ struct MigrateArgs {
     #[arg(long)]
     resume: bool,
     /// Copy text and byte values longer than this many bytes in 1 MiB pieces,
-    /// so no value is ever held whole in memory (tables with a key, into
-    /// PostgreSQL); 0 copies every value whole.
+    /// so the copy never holds one whole (tables with a key, into
+    /// PostgreSQL; the verification after the copy still reads values
+    /// whole); 0 copies every value whole.
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_PIECES_OVER)]
     lob_pieces_over: u32,
 }
