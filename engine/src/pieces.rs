@@ -76,7 +76,6 @@ pub struct PieceRoutes {
     target: Option<Table>,
     /// Casts of the piece relation's columns (key columns as in the table).
     casts: Vec<Option<DataType>>,
-    source: Table,
 }
 
 impl PieceRoutes {
@@ -103,7 +102,6 @@ impl PieceRoutes {
         PieceRoutes {
             target: piece_table(&plan.target),
             casts,
-            source: plan.source.clone(),
         }
     }
 
@@ -115,10 +113,10 @@ impl PieceRoutes {
         batch: &RecordBatch,
     ) -> Result<RecordBatch> {
         let internal = |detail: String| EngineError::Internal {
-            table: self.source.name.clone(),
+            table: plan.source.name.clone(),
             detail,
         };
-        let target_column = self
+        let target_column = plan
             .source
             .copied_columns()
             .position(|c| c.name == column)

@@ -59,16 +59,7 @@ fn numbers(digits: u32) -> String {
         SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL \
         SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9)";
     let terms: Vec<String> = (0..digits)
-        .map(|i| {
-            format!(
-                "{}d{i}.d",
-                if i == 0 {
-                    String::new()
-                } else {
-                    format!("{} * ", 10u64.pow(i))
-                }
-            )
-        })
+        .map(|i| format!("{} * d{i}.d", 10u64.pow(i)))
         .collect();
     let tables: Vec<String> = (0..digits).map(|i| format!("{DIGITS} AS d{i}")).collect();
     format!(

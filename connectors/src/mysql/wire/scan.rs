@@ -188,70 +188,50 @@ async fn stream(
 
     let batch_rows = options.batch_rows.max(1);
     let mut batch = RowBatch::new(decoder.column_count());
-    let mut total: u64 = 0;
-    let mut shortened = (0, 0);
+    let mut streamed = Streamed {
+        rows: 0,
+        complete: false,
+        shortened: (0, 0),
+    };
     let status = loop {
         if let Some(status) = session.read_row(&mut batch).await? {
             break status;
         }
         let full = batch.rows() >= batch_rows || batch.cell_bytes() >= options.batch_bytes;
-        if full
-            && !send(
-                decoder,
-                &mut batch,
-                &mut total,
-                &mut shortened,
-                out,
-                options,
-            )
-            .await?
-        {
+        if full && !send(decoder, &mut batch, &mut streamed, out, options).await? {
             // The receiver is gone (another stage stopped): stop quietly.
             // Dropping the session closes the socket; the server aborts the
             // SELECT, rolls the snapshot back and releases its metadata locks.
             // No pooled connection is left holding them, unlike the driver
             // path, which must drain and COMMIT.
-            return Ok(Streamed {
-                rows: total,
-                complete: false,
-                shortened,
-            });
+            return Ok(streamed);
         }
     };
     session.finish_results(status).await?;
     if batch.rows() > 0 {
-        send(
-            decoder,
-            &mut batch,
-            &mut total,
-            &mut shortened,
-            out,
-            options,
-        )
-        .await?;
+        send(decoder, &mut batch, &mut streamed, out, options).await?;
     }
-    Ok(Streamed {
-        rows: total,
-        complete: true,
-        shortened,
-    })
+    streamed.complete = true;
+    Ok(streamed)
 }
 
 /// Decodes the gathered rows into one batch and sends it; `false` when the receiver is gone.
 async fn send(
     decoder: &TableDecoder,
     batch: &mut RowBatch,
-    total: &mut u64,
-    shortened: &mut (u64, u64),
+    streamed: &mut Streamed,
     out: &BatchSender,
     options: &ReadOptions,
 ) -> Result<bool, Stop> {
     let views = batch.views();
     let (rows, longest) = decoder.shortened(&views);
-    *shortened = (shortened.0 + rows, shortened.1.max(longest));
-    let decoded = decoder.decode(&views, *total).map_err(Stop::Decode)?;
+    let (before, most) = streamed.shortened;
+    streamed.shortened = (before + rows, most.max(longest));
+    let decoded = decoder
+        .decode(&views, streamed.rows)
+        .map_err(Stop::Decode)?;
     drop(views);
-    *total += u64::try_from(batch.rows()).unwrap_or(u64::MAX);
+    streamed.rows += u64::try_from(batch.rows()).unwrap_or(u64::MAX);
     batch.clear(options.batch_bytes);
     Ok(out.send(decoded).await.is_ok())
 }
