@@ -8,6 +8,7 @@
 //!   Source::read_table ──▶ RecordBatch ─channel─▶ Target::write_table
 //! ```
 
+pub mod digests;
 mod endpoint;
 mod error;
 mod feed;
@@ -24,6 +25,7 @@ pub mod postgres;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 
+pub use digests::Digests;
 pub use endpoint::{mask_password, mask_password_in_text, Endpoint};
 pub use error::{ConnectorError, ErrorKind, Result};
 pub use feed::{

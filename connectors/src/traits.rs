@@ -17,6 +17,7 @@ pub use crate::range::{KeyColumn, KeyRange, KeyTuple, KeyValue};
 /// Sending half of a reader's batch channel (bounded).
 pub type BatchSender = tokio::sync::mpsc::Sender<RecordBatch>;
 
+use crate::digests::Digests;
 use crate::feed::BatchReceiver;
 use crate::pieces::Pieces;
 
@@ -116,6 +117,10 @@ pub struct ReadOptions {
     /// ([`crate::pieces`]); `None`, or a reader that cannot, sends every
     /// value whole.
     pub pieces: Option<Pieces>,
+    /// Replace the long values of these columns by a digest the server
+    /// computes ([`crate::digests`]), for a verification; `None`, or a
+    /// reader that cannot, sends every value whole.
+    pub digests: Option<Digests>,
 }
 
 impl Default for ReadOptions {
@@ -127,6 +132,7 @@ impl Default for ReadOptions {
             key_range: None,
             snapshot: None,
             pieces: None,
+            digests: None,
         }
     }
 }

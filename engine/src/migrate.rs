@@ -280,6 +280,9 @@ pub async fn migrate(options: &MigrateOptions, progress: &Progress) -> Result<Re
                 // a smaller --batch-rows still wins.
                 batch_rows: options.read.batch_rows.min(VERIFY_BATCH_ROWS),
                 split_larger_than: options.split_larger_than,
+                // Long values are compared by digest from the size the copy
+                // moved them in pieces (none when the copy read them whole).
+                long_over: options.read.pieces.as_ref().map_or(0, |p| p.over),
             },
             progress,
         )

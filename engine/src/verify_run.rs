@@ -23,12 +23,15 @@ use crate::part_snapshot::{Joined, PartSnapshot};
 use crate::plan::{Plan, TablePlan};
 use crate::progress::Progress;
 use crate::report::{PartVerify, TableVerify, VerifyReport};
-use crate::verify::{KeyedDiff, KeylessDiff, Side, TableDiff};
+use crate::verify::{digest_long_values, KeyedDiff, KeylessDiff, Side, TableDiff};
 use crate::verify_parts::{verify_parts, VerifyPart};
 use arrow_array::RecordBatch;
 use arrow_schema::{DataType, Field, Schema as ArrowSchema, SchemaRef};
-use ferry_connectors::{batch_channel_within, BatchReceiver, ReadOptions, SnapshotId, Source};
-use ferry_schema::{Dialect, PrimaryKey, Schema, Table};
+use ferry_connectors::digests::digest_threshold;
+use ferry_connectors::{
+    batch_channel_within, BatchReceiver, Digests, ReadOptions, SnapshotId, Source,
+};
+use ferry_schema::{Dialect, LogicalType, PrimaryKey, Schema, Table};
 use serde::Serialize;
 use std::sync::Arc;
 use std::time::Instant;
@@ -72,6 +75,10 @@ pub struct VerifyLimits {
     pub batch_rows: usize,
     /// Compare tables with more rows than this in key ranges (0: never).
     pub split_larger_than: u64,
+    /// Compare text and byte values longer than this many bytes by a digest
+    /// each server computes, so they are never read whole (0: read every
+    /// value whole). See [`ferry_connectors::digests`].
+    pub long_over: u32,
 }
 
 /// Verifies the tables of `plan` between `source` and `target` (opened as
@@ -284,6 +291,15 @@ async fn full_table(
         .zip(&plan_types)
         .map(|(c, t)| (c.logical_type.arrow_type() != *t).then(|| t.clone()))
         .collect();
+    let long = LongValues::of(&logical, key_positions.as_deref(), limits.long_over);
+    let source_options = ReadOptions {
+        digests: long.digests(&source_model, &plan.casts),
+        ..options.clone()
+    };
+    let target_options = ReadOptions {
+        digests: long.digests(&target_model, &target_casts),
+        ..options
+    };
 
     let sides = Sides {
         source,
@@ -293,8 +309,9 @@ async fn full_table(
         source_casts: plan.casts.clone(),
         target_casts,
         schema: Arc::clone(&schema),
-        source_options: options.clone(),
-        target_options: options,
+        long,
+        source_options,
+        target_options,
     };
     match key_positions {
         Some(key) => {
@@ -504,6 +521,7 @@ struct Sides {
     source_casts: Vec<Option<DataType>>,
     target_casts: Vec<Option<DataType>>,
     schema: SchemaRef,
+    long: LongValues,
     source_options: ReadOptions,
     target_options: ReadOptions,
 }
@@ -538,19 +556,21 @@ impl Sides {
             self.target_model.clone(),
             self.target_options.clone(),
         );
-        let (schema, scasts, tcasts) = (
+        let (schema, scasts, tcasts, long) = (
             Arc::clone(&self.schema),
             self.source_casts.clone(),
             self.target_casts.clone(),
+            self.long.clone(),
         );
+        let conform = move |b: &RecordBatch, casts: &[Option<DataType>], side: &str| {
+            conform(b, casts, &schema, side).map(|b| long.digest(b))
+        };
         let consumer = tokio::task::spawn_blocking(move || -> std::result::Result<S, String> {
             let (mut s_open, mut t_open) = (true, true);
             while s_open || t_open {
                 if s_open {
                     match srx.blocking_recv() {
-                        Some(b) => {
-                            sink.push(Side::Source, conform(&b, &scasts, &schema, "source")?)
-                        }
+                        Some(b) => sink.push(Side::Source, conform(&b, &scasts, "source")?),
                         None => {
                             s_open = false;
                             sink.close(Side::Source);
@@ -559,9 +579,7 @@ impl Sides {
                 }
                 if t_open {
                     match trx.blocking_recv() {
-                        Some(b) => {
-                            sink.push(Side::Target, conform(&b, &tcasts, &schema, "target")?)
-                        }
+                        Some(b) => sink.push(Side::Target, conform(&b, &tcasts, "target")?),
                         None => {
                             t_open = false;
                             sink.close(Side::Target);
@@ -642,6 +660,68 @@ fn conform(
         })
         .collect::<std::result::Result<Vec<_>, String>>()?;
     RecordBatch::try_new(Arc::clone(schema), columns).map_err(|e| e.to_string())
+}
+
+/// The columns whose long values are compared by digest, and from how many
+/// bytes ([`ferry_connectors::digests`]).
+#[derive(Clone, Default)]
+struct LongValues {
+    /// Positions of the compared text and byte columns outside the key.
+    columns: Vec<usize>,
+    /// `--lob-pieces-over`: what a server replaces; 0 turns it all off.
+    over: u32,
+}
+
+impl LongValues {
+    /// The text and byte columns among `logical` (the compared types) that
+    /// are not in `key`; none when `over` is 0.
+    fn of(logical: &[LogicalType], key: Option<&[usize]>, over: u32) -> LongValues {
+        let columns = (0..logical.len())
+            .filter(|i| over > 0 && !key.is_some_and(|k| k.contains(i)))
+            .filter(|&i| {
+                matches!(
+                    logical[i],
+                    LogicalType::Text { .. }
+                        | LogicalType::Varchar { .. }
+                        | LogicalType::Varbinary { .. }
+                )
+            })
+            .collect();
+        LongValues { columns, over }
+    }
+
+    /// What a side's reader is asked to digest: the columns of `model` at
+    /// these positions that the comparison does not cast (a digest text
+    /// cast to another type would no longer be one).
+    fn digests(&self, model: &Table, casts: &[Option<DataType>]) -> Option<Digests> {
+        let copied: Vec<&ferry_schema::Column> = model.copied_columns().collect();
+        let columns: Vec<String> = self
+            .columns
+            .iter()
+            .filter(|&&i| casts.get(i).is_some_and(Option::is_none))
+            .filter_map(|&i| copied.get(i).map(|c| c.name.clone()))
+            .collect();
+        (!columns.is_empty()).then_some(Digests {
+            over: self.over,
+            columns,
+        })
+    }
+
+    /// `batch` with its long values digested the way the servers do, so a
+    /// value one side sent whole meets the other side's digest of it.
+    fn digest(&self, batch: RecordBatch) -> RecordBatch {
+        if self.columns.is_empty() {
+            return batch;
+        }
+        let threshold = digest_threshold(self.over);
+        let mut columns = batch.columns().to_vec();
+        for &i in &self.columns {
+            if let Some(c) = columns.get_mut(i) {
+                *c = digest_long_values(c, threshold);
+            }
+        }
+        RecordBatch::try_new(batch.schema(), columns).unwrap_or(batch)
+    }
 }
 
 /// Everything `ferry verify` needs.

@@ -265,3 +265,99 @@ async fn bad_input_is_reported_per_table_and_the_rest_verified() {
         "{c:#}"
     );
 }
+
+/// Values over `--lob-digest-over` (8 MiB by default) are compared by the
+/// length and MD5 each server computes, never read whole; a value one
+/// server stores short and the other long (latin1 on MariaDB, UTF-8 on
+/// PostgreSQL) still compares equal, and a difference shows both digests.
+/// The 28 MB texts are also past MariaDB's 16 MiB max_allowed_packet, which
+/// the copy's pieces query must not run into.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn long_values_are_compared_by_digest() {
+    let src = MySqlDb::create("verify_long_src").await;
+    // Row 1: 14 M latin1 'é' (28 MB as UTF-8), the same as utf8mb4, 9 MB of
+    // bytes. Row 2: 5 MB stored, 10 MB as UTF-8: whole from MariaDB, a
+    // digest from PostgreSQL.
+    src.execute(
+        "CREATE TABLE docs (id INT PRIMARY KEY, legacy LONGTEXT CHARACTER SET latin1,
+                            body LONGTEXT CHARACTER SET utf8mb4, data LONGBLOB);
+         INSERT INTO docs VALUES (1, REPEAT(_latin1 X'E9', 14000000), NULL, REPEAT(X'00FF', 4500000)),
+                                 (2, REPEAT(_latin1 X'E9', 5000000), 'short', NULL),
+                                 (3, 'small', '', X'01');
+         UPDATE docs SET body = CONVERT(legacy USING utf8mb4) WHERE id = 1;",
+    )
+    .await;
+    let dst = PgDb::create("verify_long_dst").await;
+    let out = ferry(&["migrate", "--source", &src.url, "--target", &dst.url, "-q"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        text(&out).contains("verify: 1 of 1 table(s) match"),
+        "{}",
+        text(&out)
+    );
+    // The copy checked apart from ferry: the MD5 of 14 M 'é' as UTF-8.
+    let client = dst.client().await;
+    let row = client
+        .query_one(
+            "SELECT md5(legacy), md5(body), octet_length(data) FROM docs WHERE id = 1",
+            &[],
+        )
+        .await
+        .unwrap();
+    let expected = "79177aeb6dff61892239d0a20c47cb41";
+    assert_eq!(row.get::<_, String>(0), expected);
+    assert_eq!(row.get::<_, String>(1), expected);
+    assert_eq!(row.get::<_, i32>(2), 9_000_000);
+
+    dst.execute(
+        "UPDATE docs SET body = body || 'x', data = '\\x0102'::bytea WHERE id = 1;
+         UPDATE docs SET legacy = legacy || 'é' WHERE id = 2;",
+    )
+    .await;
+    let (code, report, out) = verify(&src.url, &dst.url, &[]);
+    assert_eq!(code, Some(1), "{out}");
+    let docs = table(&report, "docs");
+    assert_eq!(docs["diff"]["changed_count"], 2, "{docs:#}");
+    assert_eq!(changed_columns(docs, "id=1"), vec!["body", "data"]);
+    assert_eq!(changed_columns(docs, "id=2"), vec!["legacy"]);
+    let columns = |key: &str| {
+        docs["diff"]["changed"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["key"] == key)
+            .map(|d| d["columns"].clone())
+            .unwrap()
+    };
+    let body = &columns("id=1")[0];
+    assert_eq!(
+        body["source"],
+        format!("<ferry long value: 28000000 bytes, md5 {expected}>")
+    );
+    assert!(
+        body["target"]
+            .as_str()
+            .unwrap()
+            .starts_with("<ferry long value: 28000001 bytes, md5 "),
+        "{body:#}"
+    );
+    let data = &columns("id=1")[1];
+    assert_eq!(data["target"], "0x0102", "{data:#}");
+    assert!(
+        data["source"]
+            .as_str()
+            .unwrap()
+            .starts_with("<ferry long value: 9000000 bytes, md5 "),
+        "{data:#}"
+    );
+    let legacy = &columns("id=2")[0];
+    for (side, bytes) in [("source", 10_000_000), ("target", 10_000_002)] {
+        assert!(
+            legacy[side]
+                .as_str()
+                .unwrap()
+                .starts_with(&format!("<ferry long value: {bytes} bytes, md5 ")),
+            "{legacy:#}"
+        );
+    }
+}

@@ -1,6 +1,7 @@
-//! The SQL that reads long values in pieces on MySQL and MariaDB
-//! ([`crate::pieces`]): the row query shortens them and flags the rows it
-//! shortened; one query per pieced column reads their pieces.
+//! The SQL that reads long values on MySQL and MariaDB: in pieces for a
+//! copy ([`crate::pieces`]), where the row query shortens them and flags the
+//! rows it shortened and one query per pieced column reads their pieces; as
+//! a digest for a verification ([`crate::digests`]).
 //!
 //! The pieces query first lists the long values' keys and lengths (a derived
 //! table kept apart from the rest by its `LIMIT`), joins each to the piece
@@ -20,6 +21,24 @@ pub(super) fn shortened(column: &Column, over: u32) -> String {
     format!("IF(LENGTH({q}) > {over}, '', {q})")
 }
 
+/// The select-list item for `column` in a verification: its value, or the
+/// digest text of it ([`crate::digests::digest_text`]) when it is longer than
+/// `over` bytes as stored. Text is measured and hashed as UTF-8 (`CONVERT`
+/// is not bound by `max_allowed_packet`, so any length is hashed), and its
+/// short values are converted too: `IF` refuses to mix a latin1 column with
+/// the utf8mb4 digest, and the server converts them for the client anyway.
+pub(super) fn digested(column: &Column, over: u32) -> String {
+    let q = quote(Dialect::MySql, &column.name);
+    let value = match column.logical_type {
+        LogicalType::Varbinary { .. } => q.clone(),
+        _ => format!("CONVERT({q} USING utf8mb4)"),
+    };
+    let prefix = crate::digests::DIGEST_PREFIX;
+    format!(
+        "IF(LENGTH({q}) > {over}, CONCAT('{prefix}', LENGTH({value}), ' bytes, md5 ', MD5({value})), {value})"
+    )
+}
+
 /// A last select-list item: the length in bytes (as stored) of the longest
 /// value of the row that was shortened, 0 when none was. The pieces query
 /// needs no more piece numbers than the longest value takes.
@@ -35,12 +54,15 @@ pub(super) fn long_flag(columns: &[&Column], over: u32) -> String {
 }
 
 /// The value of `column` (qualified by `prefix`) as the bytes that are cut:
-/// text as UTF-8, bytes as they are.
+/// text as UTF-8, bytes as they are. Text is relabelled as bytes with
+/// `CONVERT(... USING binary)`, not `CAST(... AS BINARY)`: the cast is
+/// refused (NULL, with warning 1301) once its result is larger than
+/// `max_allowed_packet`, which a long value's UTF-8 form often is.
 fn bytes_of(prefix: &str, column: &Column) -> String {
     let q = quote(Dialect::MySql, &column.name);
     match column.logical_type {
         LogicalType::Varbinary { .. } => format!("{prefix}{q}"),
-        _ => format!("CAST(CONVERT({prefix}{q} USING utf8mb4) AS BINARY)"),
+        _ => format!("CONVERT(CONVERT({prefix}{q} USING utf8mb4) USING binary)"),
     }
 }
 
@@ -184,7 +206,7 @@ mod tests {
         assert!(sql.contains("1000 * d3.d"), "{sql}");
         assert!(!sql.contains("d4.d"), "{sql}");
         assert!(
-            sql.contains("CAST(CONVERT(t.`x` USING utf8mb4) AS BINARY)"),
+            sql.contains("CONVERT(CONVERT(t.`x` USING utf8mb4) USING binary)"),
             "{sql}"
         );
         assert_eq!(
@@ -193,5 +215,16 @@ mod tests {
              COALESCE(IF(LENGTH(`x`) > 9, LENGTH(`x`), 0), 0))"
         );
         assert_eq!(shortened(&blob, 9), "IF(LENGTH(`b`) > 9, '', `b`)");
+        assert_eq!(
+            digested(&blob, 9),
+            "IF(LENGTH(`b`) > 9, CONCAT('ferry long value: ', LENGTH(`b`), ' bytes, md5 ', MD5(`b`)), `b`)"
+        );
+        let utf8 = "CONVERT(`x` USING utf8mb4)";
+        assert_eq!(
+            digested(&text, 9),
+            format!(
+                "IF(LENGTH(`x`) > 9, CONCAT('ferry long value: ', LENGTH({utf8}), ' bytes, md5 ', MD5({utf8})), {utf8})"
+            )
+        );
     }
 }

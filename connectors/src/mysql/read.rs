@@ -96,15 +96,20 @@ impl MySqlSource {
 /// exactly the stored single and its text parses back to that f32.
 ///
 /// Long values of the columns [`ReadOptions::pieces`] names are shortened and
-/// a last item says which rows had one ([`super::pieces`]).
+/// a last item says which rows had one ([`super::pieces`]); those of the
+/// columns [`ReadOptions::digests`] names are replaced by their digest.
 pub(crate) fn select_sql(database: &str, table: &Table, options: &ReadOptions) -> String {
     let pieced = crate::pieces::pieced(table, options.pieces.as_ref());
     let over = options.pieces.as_ref().map_or(0, |p| p.over);
+    let digested = crate::digests::digested(table, options.digests.as_ref());
+    let digest_over = options.digests.as_ref().map_or(0, |d| d.over);
     let mut columns: Vec<String> = table
         .copied_columns()
         .map(|c| {
             if pieced.iter().any(|p| p.name == c.name) {
                 pieces::shortened(c, over)
+            } else if digested.iter().any(|d| d.name == c.name) {
+                pieces::digested(c, digest_over)
             } else {
                 select_item("", c)
             }

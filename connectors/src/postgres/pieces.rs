@@ -1,6 +1,7 @@
-//! The SQL that reads long values in pieces on PostgreSQL ([`crate::pieces`]):
-//! the row query shortens them and flags the rows it shortened, and one
-//! query per pieced column reads their pieces.
+//! The SQL that reads long values on PostgreSQL: in pieces for a copy
+//! ([`crate::pieces`]), where the row query shortens them and flags the rows
+//! it shortened and one query per pieced column reads their pieces; as a
+//! digest for a verification ([`crate::digests`]).
 
 use crate::pieces::{Pieces, PIECE_BYTES, PIECE_NUMBER};
 use ferry_schema::{ident, Column, Dialect, LogicalType};
@@ -11,6 +12,22 @@ use ferry_schema::{ident, Column, Dialect, LogicalType};
 pub(super) fn shortened(column: &Column, over: u32) -> String {
     let q = ident::quote(Dialect::Postgres, &column.name);
     format!("CASE WHEN octet_length({q}) > {over} THEN '' ELSE {q} END")
+}
+
+/// The select-list item for `column` in a verification: its value, or the
+/// digest text of it ([`crate::digests::digest_text`]) when it is longer than
+/// `over` bytes. Text is measured and hashed as UTF-8.
+pub(super) fn digested(column: &Column, over: u32) -> String {
+    let q = ident::quote(Dialect::Postgres, &column.name);
+    let prefix = crate::digests::DIGEST_PREFIX;
+    let digest = |bytes: &str| {
+        format!("'{prefix}' || octet_length({bytes}) || ' bytes, md5 ' || md5({bytes})")
+    };
+    let replaced = match column.logical_type {
+        LogicalType::Varbinary { .. } => format!("convert_to({}, 'UTF8')", digest(&q)),
+        _ => digest(&format!("convert_to({q}, 'UTF8')")),
+    };
+    format!("CASE WHEN octet_length({q}) > {over} THEN {replaced} ELSE {q} END")
 }
 
 /// A last select-list item, true on the rows where any pieced column was
@@ -104,6 +121,23 @@ mod tests {
         assert_eq!(
             long_flag(&[&body, &blob], 7),
             "coalesce(octet_length(\"bo\"\"dy\") > 7 OR octet_length(\"blob\") > 7, false)"
+        );
+    }
+
+    #[test]
+    fn a_digest_measures_and_hashes_text_as_utf8_and_bytes_as_they_are() {
+        let body = Column::new("body", LogicalType::Text { max_bytes: None });
+        let blob = Column::new("blob", LogicalType::Varbinary { length: None });
+        assert_eq!(
+            digested(&body, 9),
+            "CASE WHEN octet_length(\"body\") > 9 THEN 'ferry long value: ' || \
+             octet_length(convert_to(\"body\", 'UTF8')) || ' bytes, md5 ' || \
+             md5(convert_to(\"body\", 'UTF8')) ELSE \"body\" END"
+        );
+        assert_eq!(
+            digested(&blob, 9),
+            "CASE WHEN octet_length(\"blob\") > 9 THEN convert_to('ferry long value: ' || \
+             octet_length(\"blob\") || ' bytes, md5 ' || md5(\"blob\"), 'UTF8') ELSE \"blob\" END"
         );
     }
 }

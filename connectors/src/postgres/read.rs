@@ -72,11 +72,15 @@ impl Source for PgSource {
             .collect::<Result<Vec<_>>>()?;
         let pieced = crate::pieces::pieced(table, options.pieces.as_ref());
         let over = options.pieces.as_ref().map_or(0, |p| p.over);
+        let digested = crate::digests::digested(table, options.digests.as_ref());
+        let digest_over = options.digests.as_ref().map_or(0, |d| d.over);
         let mut columns: Vec<String> = table
             .copied_columns()
             .map(|c| {
                 if pieced.iter().any(|p| p.name == c.name) {
                     pieces::shortened(c, over)
+                } else if digested.iter().any(|d| d.name == c.name) {
+                    pieces::digested(c, digest_over)
                 } else {
                     ident::quote(Dialect::Postgres, &c.name)
                 }

@@ -79,6 +79,11 @@ struct VerifyArgs {
     /// cores, never on 2 cores or fewer).
     #[arg(long, value_name = "ROWS")]
     split_larger_than: Option<u64>,
+    /// Compare text and byte values longer than this many bytes by their
+    /// length and MD5, which each server computes, so no value that long is
+    /// read whole; 0 reads every value whole.
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_PIECES_OVER)]
+    lob_digest_over: u32,
 }
 
 #[derive(Args)]
@@ -119,8 +124,9 @@ struct MigrateArgs {
     resume: bool,
     /// Copy text and byte values longer than this many bytes in 1 MiB pieces,
     /// so the copy never holds one whole (tables with a key, into
-    /// PostgreSQL; the verification after the copy still reads values
-    /// whole); 0 copies every value whole.
+    /// PostgreSQL), and compare them by the length and MD5 each server
+    /// computes in the verification after it; 0 copies and compares every
+    /// value whole.
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_PIECES_OVER)]
     lob_pieces_over: u32,
 }
@@ -381,6 +387,7 @@ fn verify_options_from(args: VerifyArgs) -> Result<VerifyOptions, EngineError> {
             split_larger_than: args
                 .split_larger_than
                 .unwrap_or_else(default_split_larger_than),
+            long_over: args.lob_digest_over,
         },
         settings,
     })

@@ -20,6 +20,7 @@ mod gather;
 mod keyed;
 mod keyless;
 mod keys;
+mod long_values;
 mod render;
 
 pub use canonical::ColumnRule;
@@ -28,4 +29,5 @@ pub use digest::{ChunkDigest, RowHasher};
 pub use error::VerifyError;
 pub use keyed::{KeyedDiff, Side};
 pub use keyless::{KeylessDiff, DEFAULT_BUCKETS};
+pub use long_values::digest_long_values;
 pub use render::{render_value, MAX_RENDERED_CHARS};

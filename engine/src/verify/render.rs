@@ -125,6 +125,9 @@ pub(crate) fn render_columns(
 }
 
 fn render_text(text: &str, logical: &LogicalType) -> String {
+    if let Some(digest) = render_digest(text.as_bytes()) {
+        return digest;
+    }
     // Decimals read as numbers; everything else is quoted so that '' and
     // NULL, or trailing spaces, stay visible.
     let bare = matches!(logical, LogicalType::Decimal { .. });
@@ -141,7 +144,20 @@ fn render_text(text: &str, logical: &LogicalType) -> String {
     out
 }
 
+/// A long value's digest ([`ferry_connectors::digests`]) in angle brackets,
+/// so it is not taken for the value itself; `None` for any other value.
+fn render_digest(bytes: &[u8]) -> Option<String> {
+    let prefix = ferry_connectors::digests::DIGEST_PREFIX.as_bytes();
+    if !bytes.starts_with(prefix) || bytes.len() > MAX_RENDERED_CHARS {
+        return None;
+    }
+    std::str::from_utf8(bytes).ok().map(|d| format!("<{d}>"))
+}
+
 fn render_bytes(bytes: &[u8]) -> String {
+    if let Some(digest) = render_digest(bytes) {
+        return digest;
+    }
     // Two hex digits per byte, after the "0x".
     let limit = (MAX_RENDERED_CHARS - 2) / 2;
     let mut out = String::from("0x");
@@ -267,6 +283,18 @@ mod tests {
             render_value(&uuids, 0, &LogicalType::Uuid),
             "10111213-1415-1617-1819-1a1b1c1d1e1f"
         );
+    }
+
+    #[test]
+    fn digests_of_long_values_render_as_themselves() {
+        let digest = "ferry long value: 3 bytes, md5 900150983cd24fb0d6963f7d28e17f72";
+        let shown = format!("<{digest}>");
+        let text = StringArray::from(vec![digest]);
+        let t = LogicalType::Text { max_bytes: None };
+        assert_eq!(render_value(&text, 0, &t), shown);
+        let bytes = BinaryArray::from(vec![digest.as_bytes()]);
+        let b = LogicalType::Varbinary { length: None };
+        assert_eq!(render_value(&bytes, 0, &b), shown);
     }
 
     #[test]
