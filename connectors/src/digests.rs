@@ -53,7 +53,7 @@ pub fn digestable(table: &Table, column: &Column, over: u32) -> bool {
     let in_key = table
         .verify_key()
         .is_some_and(|key| key.iter().any(|k| k == &column.name));
-    crate::pieces::can_exceed(column, over) && !in_key
+    crate::pieces::can_exceed(&column.logical_type, over) && !in_key
 }
 
 /// The copied columns of `table` whose long values a reader replaces.

@@ -53,7 +53,7 @@ pub struct Pieces {
 /// above `over` (a character can take four bytes). Key columns are never
 /// pieced: the pieces find their row by the key.
 pub fn pieceable(table: &Table, column: &Column, over: u32) -> bool {
-    can_exceed(column, over)
+    can_exceed(&column.logical_type, over)
         && column.generated.is_none()
         && table.verify_key().is_some_and(|key| {
             !key.iter()
@@ -61,11 +61,12 @@ pub fn pieceable(table: &Table, column: &Column, over: u32) -> bool {
         })
 }
 
-/// Whether `column` is text or a byte string that can hold more than `over`
-/// bytes: no limit, or one above `over` (a character can take four bytes).
-pub(crate) fn can_exceed(column: &Column, over: u32) -> bool {
+/// Whether a column of type `logical` is text or a byte string that can
+/// hold more than `over` bytes: no limit, or one above `over` (a character
+/// can take four bytes).
+pub fn can_exceed(logical: &LogicalType, over: u32) -> bool {
     let over = u64::from(over);
-    match column.logical_type {
+    match *logical {
         LogicalType::Text { max_bytes } => max_bytes.is_none_or(|m| m > over),
         LogicalType::Varchar { length } => length.is_none_or(|l| u64::from(l) * 4 > over),
         LogicalType::Varbinary { length } => length.is_none_or(|l| l > over),

@@ -28,6 +28,7 @@ use crate::verify_parts::{verify_parts, VerifyPart};
 use arrow_array::RecordBatch;
 use arrow_schema::{DataType, Field, Schema as ArrowSchema, SchemaRef};
 use ferry_connectors::digests::digest_threshold;
+use ferry_connectors::pieces::can_exceed;
 use ferry_connectors::{
     batch_channel_within, BatchReceiver, Digests, ReadOptions, SnapshotId, Source,
 };
@@ -674,18 +675,14 @@ struct LongValues {
 
 impl LongValues {
     /// The text and byte columns among `logical` (the compared types) that
-    /// are not in `key`; none when `over` is 0.
+    /// are not in `key` and can hold a value ferry would digest; none when
+    /// `over` is 0. A `VARCHAR(44)` is left out, so tables without long
+    /// values pay nothing.
     fn of(logical: &[LogicalType], key: Option<&[usize]>, over: u32) -> LongValues {
+        let threshold = u32::try_from(digest_threshold(over)).unwrap_or(u32::MAX);
         let columns = (0..logical.len())
             .filter(|i| over > 0 && !key.is_some_and(|k| k.contains(i)))
-            .filter(|&i| {
-                matches!(
-                    logical[i],
-                    LogicalType::Text { .. }
-                        | LogicalType::Varchar { .. }
-                        | LogicalType::Varbinary { .. }
-                )
-            })
+            .filter(|&i| can_exceed(&logical[i], threshold))
             .collect();
         LongValues { columns, over }
     }
