@@ -428,3 +428,53 @@ async fn read_all_dropping(source: &MySqlSource, table: &Table) -> (Result<u64>,
     let drain = async { while rx.recv().await.is_some() {} };
     tokio::join!(source.read_table(table, ReadOptions::default(), tx), drain)
 }
+
+/// With `ReadOptions::digests`, both readers replace values longer than the
+/// threshold (as stored) by the server's digest text: length and MD5 of
+/// the UTF-8 form for text (a latin1 'é' counts two bytes there), of the
+/// bytes for a BLOB. Shorter values arrive whole, latin1 converted as usual.
+/// The expected MD5s were computed apart from any database (Python hashlib).
+#[tokio::test]
+async fn long_values_are_read_as_the_servers_digest() {
+    let db = MySqlDb::create("my_wire_digest").await;
+    db.execute(
+        "CREATE TABLE d (id INT PRIMARY KEY, legacy TEXT CHARACTER SET latin1,
+                         body TEXT CHARACTER SET utf8mb4, data BLOB);
+         INSERT INTO d VALUES (1, REPEAT(_latin1 X'E9', 3000), REPEAT('\u{1f600}', 500), REPEAT(X'AB', 5000)),
+                              (2, _latin1 X'E9', 'x', X'01');",
+    )
+    .await;
+    let (wire, driver) = sources(&db).await;
+    let table = common::table_model(&wire, "d").await;
+    let options = ReadOptions {
+        digests: Some(ferry_connectors::Digests {
+            over: 1000,
+            columns: vec!["legacy".into(), "body".into(), "data".into()],
+        }),
+        ..ReadOptions::default()
+    };
+    for (name, source) in [("wire", &wire), ("driver", &driver)] {
+        let (rows, batches) = read_all(source, &table, options.clone()).await;
+        assert_eq!(rows.unwrap(), 2, "{name}");
+        let b = &batches[0];
+        let text = |c: usize, r: usize| b.column(c).as_string::<i32>().value(r).to_string();
+        assert_eq!(
+            text(1, 0),
+            "ferry long value: 6000 bytes, md5 55b10cd184eaebbbcd027fe68c252f62",
+            "{name}"
+        );
+        assert_eq!(
+            text(2, 0),
+            "ferry long value: 2000 bytes, md5 b82b4e13f4f4eb1053eddd070d803f16",
+            "{name}"
+        );
+        let data = b.column(3).as_binary::<i32>();
+        assert_eq!(
+            data.value(0),
+            b"ferry long value: 5000 bytes, md5 d1d89a2e873f9942bc765be2027ef34c",
+            "{name}"
+        );
+        assert_eq!((text(1, 1), text(2, 1)), ("é".to_string(), "x".to_string()));
+        assert_eq!(data.value(1), [1u8], "{name}");
+    }
+}
