@@ -40,6 +40,15 @@ pub fn digest_text(bytes: u64, md5_hex: &str) -> String {
     format!("{DIGEST_PREFIX}{bytes} bytes, md5 {md5_hex}")
 }
 
+/// Whether `bytes` is a digest text as [`digest_text`] writes it: the prefix,
+/// and no longer than the longest one (a 20-digit length and 32 hex
+/// digits), so a long value that merely starts with the prefix is not
+/// taken for one.
+pub fn is_digest_text(bytes: &[u8]) -> bool {
+    const LONGEST: usize = DIGEST_PREFIX.len() + 20 + " bytes, md5 ".len() + 32;
+    bytes.len() <= LONGEST && bytes.starts_with(DIGEST_PREFIX.as_bytes())
+}
+
 /// Values longer than this many bytes (UTF-8 for text) are compared by
 /// their digest whichever side they came from (see the module doc).
 pub fn digest_threshold(over: u32) -> usize {
@@ -110,5 +119,10 @@ mod tests {
             "ferry long value: 1 bytes, md5 0cc175b9c0f1b6a831c399e269772661"
         );
         assert_eq!(digest_threshold(8 << 20), 2 << 20);
+        let longest = digest_text(u64::MAX, &"f".repeat(32));
+        assert!(is_digest_text(longest.as_bytes()));
+        let padded = format!("{longest} and then the value goes on");
+        assert!(!is_digest_text(padded.as_bytes()));
+        assert!(!is_digest_text(b"ferry short value"));
     }
 }

@@ -147,8 +147,7 @@ fn render_text(text: &str, logical: &LogicalType) -> String {
 /// A long value's digest ([`ferry_connectors::digests`]) in angle brackets,
 /// so it is not taken for the value itself; `None` for any other value.
 fn render_digest(bytes: &[u8]) -> Option<String> {
-    let prefix = ferry_connectors::digests::DIGEST_PREFIX.as_bytes();
-    if !bytes.starts_with(prefix) || bytes.len() > MAX_RENDERED_CHARS {
+    if !ferry_connectors::digests::is_digest_text(bytes) {
         return None;
     }
     std::str::from_utf8(bytes).ok().map(|d| format!("<{d}>"))
