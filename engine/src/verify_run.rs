@@ -368,6 +368,10 @@ trait Sink: Send + 'static {
     fn push(&mut self, side: Side, batch: RecordBatch);
     /// The side's stream ended.
     fn close(&mut self, _side: Side) {}
+    /// The side the comparison cannot go on without, if any.
+    fn waiting_on(&self) -> Option<Side> {
+        None
+    }
 }
 
 impl Sink for KeyedDiff {
@@ -385,6 +389,10 @@ impl Sink for KeyedDiff {
             Side::Source => self.close_source(),
             Side::Target => self.close_target(),
         }
+    }
+
+    fn waiting_on(&self) -> Option<Side> {
+        KeyedDiff::waiting_on(self)
     }
 }
 
@@ -543,9 +551,10 @@ impl Sides {
         sides
     }
 
-    /// Reads both sides at once and feeds `sink` on a blocking thread, taking a
-    /// batch from each side in turn so the two key ranges advance together and
-    /// the comparison holds only the batches in between.
+    /// Reads both sides at once and feeds `sink` on a blocking thread, taking
+    /// the next batch from the side the comparison is waiting on (in turn when
+    /// it waits on neither), so the two key ranges advance together and the
+    /// comparison holds about one batch of the side that is ahead.
     async fn stream<S: Sink>(&self, mut sink: S) -> std::result::Result<S, String> {
         let (mut srx, source_read) = read_side(
             Arc::clone(&self.source),
@@ -568,23 +577,32 @@ impl Sides {
         };
         let consumer = tokio::task::spawn_blocking(move || -> std::result::Result<S, String> {
             let (mut s_open, mut t_open) = (true, true);
+            let mut turn = Side::Source;
             while s_open || t_open {
-                if s_open {
-                    match srx.blocking_recv() {
-                        Some(b) => sink.push(Side::Source, conform(&b, &scasts, "source")?),
-                        None => {
-                            s_open = false;
-                            sink.close(Side::Source);
-                        }
-                    }
-                }
-                if t_open {
-                    match trx.blocking_recv() {
-                        Some(b) => sink.push(Side::Target, conform(&b, &tcasts, "target")?),
-                        None => {
-                            t_open = false;
-                            sink.close(Side::Target);
-                        }
+                // The side the comparison is stuck on goes first; otherwise
+                // the sides take turns. Strict turns would let a side whose
+                // batches cover fewer keys fall behind, and the other side's
+                // batches pile up in the comparison.
+                let side = match (sink.waiting_on(), s_open, t_open) {
+                    (Some(Side::Source), true, _) => Side::Source,
+                    (Some(Side::Target), _, true) => Side::Target,
+                    (_, true, false) => Side::Source,
+                    (_, false, true) => Side::Target,
+                    _ => turn,
+                };
+                turn = match side {
+                    Side::Source => Side::Target,
+                    Side::Target => Side::Source,
+                };
+                let (rx, casts, open, name) = match side {
+                    Side::Source => (&mut srx, &scasts, &mut s_open, "source"),
+                    Side::Target => (&mut trx, &tcasts, &mut t_open, "target"),
+                };
+                match rx.blocking_recv() {
+                    Some(b) => sink.push(side, conform(&b, casts, name)?),
+                    None => {
+                        *open = false;
+                        sink.close(side);
                     }
                 }
             }
