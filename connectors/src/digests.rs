@@ -19,6 +19,7 @@
 //! sends values whole and the comparison digests them itself: slower, and
 //! held in memory, but the same result.
 
+use crate::ReadOptions;
 use ferry_schema::{Column, Table};
 
 /// Which long values a reader replaces by their digest.
@@ -65,15 +66,33 @@ pub fn digestable(table: &Table, column: &Column, over: u32) -> bool {
     crate::pieces::can_exceed(&column.logical_type, over) && !in_key
 }
 
-/// The copied columns of `table` whose long values a reader replaces.
-pub fn digested<'a>(table: &'a Table, digests: Option<&Digests>) -> Vec<&'a Column> {
-    let Some(d) = digests else {
-        return Vec::new();
-    };
-    table
-        .copied_columns()
-        .filter(|c| d.columns.contains(&c.name) && digestable(table, c, d.over))
-        .collect()
+/// How a reader selects one column: as it is, with long values shortened
+/// (their pieces follow, [`crate::pieces`]) or replaced by their digest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LongValues {
+    /// Every value whole.
+    Whole,
+    /// Values longer than `over` bytes read as empty; pieces follow.
+    Shortened { over: u32 },
+    /// Values longer than `over` bytes read as their digest text.
+    Digested { over: u32 },
+}
+
+/// How `options` asks for `column` of `table` to be read. Pieces win over
+/// digests should both name the column (the engine asks for one or the other).
+pub(crate) fn long_values(table: &Table, column: &Column, options: &ReadOptions) -> LongValues {
+    let named = |columns: &[String]| columns.contains(&column.name);
+    if let Some(p) = &options.pieces {
+        if named(&p.columns) && crate::pieces::pieceable(table, column, p.over) {
+            return LongValues::Shortened { over: p.over };
+        }
+    }
+    match &options.digests {
+        Some(d) if named(&d.columns) && digestable(table, column, d.over) => {
+            LongValues::Digested { over: d.over }
+        }
+        _ => LongValues::Whole,
+    }
 }
 
 #[cfg(test)]
@@ -97,19 +116,50 @@ mod tests {
             name: None,
             columns: vec!["id".into()],
         });
-        let all = Digests {
-            over: 1000,
-            columns: t.columns.iter().map(|c| c.name.clone()).collect(),
+        let all = ReadOptions {
+            digests: Some(Digests {
+                over: 1000,
+                columns: t.columns.iter().map(|c| c.name.clone()).collect(),
+            }),
+            ..ReadOptions::default()
         };
-        let names: Vec<&str> = digested(&t, Some(&all))
-            .iter()
-            .map(|c| c.name.as_str())
-            .collect();
-        assert_eq!(names, ["body", "blob"]);
+        let reads: Vec<LongValues> = t.columns.iter().map(|c| long_values(&t, c, &all)).collect();
+        let digested = LongValues::Digested { over: 1000 };
+        assert_eq!(
+            reads,
+            [
+                LongValues::Whole,
+                digested,
+                LongValues::Whole,
+                digested,
+                LongValues::Whole
+            ]
+        );
         // A keyless table's text columns qualify: digests need no key.
         t.primary_key = None;
         assert!(digestable(&t, &t.columns[0], 1000));
-        assert!(digested(&t, None).is_empty());
+        // Pieces, when asked for, win; without a key there are none.
+        let both = ReadOptions {
+            pieces: Some(crate::Pieces {
+                over: 1000,
+                piece: 100,
+                columns: vec!["body".into()],
+            }),
+            ..all
+        };
+        assert_eq!(long_values(&t, &t.columns[1], &both), digested);
+        t.primary_key = Some(PrimaryKey {
+            name: None,
+            columns: vec!["id".into()],
+        });
+        assert_eq!(
+            long_values(&t, &t.columns[1], &both),
+            LongValues::Shortened { over: 1000 }
+        );
+        assert_eq!(
+            long_values(&t, &t.columns[1], &ReadOptions::default()),
+            LongValues::Whole
+        );
     }
 
     #[test]

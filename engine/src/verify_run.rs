@@ -292,7 +292,7 @@ async fn full_table(
         .zip(&plan_types)
         .map(|(c, t)| (c.logical_type.arrow_type() != *t).then(|| t.clone()))
         .collect();
-    let long = LongValues::of(&logical, key_positions.as_deref(), limits.long_over);
+    let long = DigestedColumns::of(&logical, key_positions.as_deref(), limits.long_over);
     let source_options = ReadOptions {
         digests: long.digests(&source_model, &plan.casts),
         ..options.clone()
@@ -530,7 +530,7 @@ struct Sides {
     source_casts: Vec<Option<DataType>>,
     target_casts: Vec<Option<DataType>>,
     schema: SchemaRef,
-    long: LongValues,
+    long: DigestedColumns,
     source_options: ReadOptions,
     target_options: ReadOptions,
 }
@@ -684,25 +684,25 @@ fn conform(
 /// The columns whose long values are compared by digest, and from how many
 /// bytes ([`ferry_connectors::digests`]).
 #[derive(Clone, Default)]
-struct LongValues {
+struct DigestedColumns {
     /// Positions of the compared text and byte columns outside the key.
     columns: Vec<usize>,
     /// `--lob-pieces-over`: what a server replaces; 0 turns it all off.
     over: u32,
 }
 
-impl LongValues {
+impl DigestedColumns {
     /// The text and byte columns among `logical` (the compared types) that
     /// are not in `key` and can hold a value ferry would digest; none when
     /// `over` is 0. A `VARCHAR(44)` is left out, so tables without long
     /// values pay nothing.
-    fn of(logical: &[LogicalType], key: Option<&[usize]>, over: u32) -> LongValues {
+    fn of(logical: &[LogicalType], key: Option<&[usize]>, over: u32) -> DigestedColumns {
         let threshold = u32::try_from(digest_threshold(over)).unwrap_or(u32::MAX);
         let columns = (0..logical.len())
             .filter(|i| over > 0 && !key.is_some_and(|k| k.contains(i)))
             .filter(|&i| can_exceed(&logical[i], threshold))
             .collect();
-        LongValues { columns, over }
+        DigestedColumns { columns, over }
     }
 
     /// What a side's reader is asked to digest: the columns of `model` at
@@ -730,10 +730,17 @@ impl LongValues {
         }
         let threshold = digest_threshold(self.over);
         let mut columns = batch.columns().to_vec();
+        let mut changed = false;
         for &i in &self.columns {
             if let Some(c) = columns.get_mut(i) {
-                *c = digest_long_values(c, threshold);
+                let digested = digest_long_values(c, threshold);
+                changed |= !Arc::ptr_eq(c, &digested);
+                *c = digested;
             }
+        }
+        // Most batches hold no long value: they go on as they came.
+        if !changed {
+            return batch;
         }
         RecordBatch::try_new(batch.schema(), columns).unwrap_or(batch)
     }

@@ -21,6 +21,7 @@ use super::pieces;
 use super::sample;
 use super::snapshot::{self, Origin, SnapshotSessions};
 use super::wire::{self, PieceRead, Scan};
+use crate::digests::{long_values, LongValues};
 use crate::{
     BatchSender, ConnectorError, Endpoint, KeyTuple, ReadOptions, Result, RowAddressing,
     SharedSnapshot, SnapshotId, Source,
@@ -100,23 +101,16 @@ impl MySqlSource {
 /// columns [`ReadOptions::digests`] names are replaced by their digest.
 pub(crate) fn select_sql(database: &str, table: &Table, options: &ReadOptions) -> String {
     let pieced = crate::pieces::pieced(table, options.pieces.as_ref());
-    let over = options.pieces.as_ref().map_or(0, |p| p.over);
-    let digested = crate::digests::digested(table, options.digests.as_ref());
-    let digest_over = options.digests.as_ref().map_or(0, |d| d.over);
     let mut columns: Vec<String> = table
         .copied_columns()
-        .map(|c| {
-            if pieced.iter().any(|p| p.name == c.name) {
-                pieces::shortened(c, over)
-            } else if digested.iter().any(|d| d.name == c.name) {
-                pieces::digested(c, digest_over)
-            } else {
-                select_item("", c)
-            }
+        .map(|c| match long_values(table, c, options) {
+            LongValues::Shortened { over } => pieces::shortened(c, over),
+            LongValues::Digested { over } => pieces::digested(c, over),
+            LongValues::Whole => select_item("", c),
         })
         .collect();
-    if !pieced.is_empty() {
-        columns.push(pieces::long_flag(&pieced, over));
+    if let (Some(p), false) = (&options.pieces, pieced.is_empty()) {
+        columns.push(pieces::long_flag(&pieced, p.over));
     }
     let mut sql = format!(
         "SELECT {} FROM {}",

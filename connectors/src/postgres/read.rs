@@ -12,6 +12,7 @@ use super::conn::{self, Pool};
 use super::decode::{self, Cells, Decoder, Field};
 use super::error::{self as pgerr, DIALECT};
 use super::{pieces, sample, snapshot};
+use crate::digests::{long_values, LongValues};
 use crate::{
     BatchSender, ConnectorError, Endpoint, KeyTuple, ReadOptions, Result, RowAddressing,
     SharedSnapshot, Source,
@@ -71,23 +72,16 @@ impl Source for PgSource {
             .map(|c| Decoder::for_column(&table.name, c))
             .collect::<Result<Vec<_>>>()?;
         let pieced = crate::pieces::pieced(table, options.pieces.as_ref());
-        let over = options.pieces.as_ref().map_or(0, |p| p.over);
-        let digested = crate::digests::digested(table, options.digests.as_ref());
-        let digest_over = options.digests.as_ref().map_or(0, |d| d.over);
         let mut columns: Vec<String> = table
             .copied_columns()
-            .map(|c| {
-                if pieced.iter().any(|p| p.name == c.name) {
-                    pieces::shortened(c, over)
-                } else if digested.iter().any(|d| d.name == c.name) {
-                    pieces::digested(c, digest_over)
-                } else {
-                    ident::quote(Dialect::Postgres, &c.name)
-                }
+            .map(|c| match long_values(table, c, &options) {
+                LongValues::Shortened { over } => pieces::shortened(c, over),
+                LongValues::Digested { over } => pieces::digested(c, over),
+                LongValues::Whole => ident::quote(Dialect::Postgres, &c.name),
             })
             .collect();
-        if !pieced.is_empty() {
-            columns.push(pieces::long_flag(&pieced, over));
+        if let (Some(p), false) = (&options.pieces, pieced.is_empty()) {
+            columns.push(pieces::long_flag(&pieced, p.over));
         }
         let order = match options.order_by_key.then(|| order_by(table)).flatten() {
             Some(key) => format!(" ORDER BY {key}"),
