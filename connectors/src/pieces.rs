@@ -15,20 +15,31 @@
 //!    piece's number and its bytes (text as UTF-8), in key order. These
 //!    batches follow the table's own and are marked ([`pieces_of`]).
 //!
-//! A target that [assembles pieces](crate::Target::assembles_pieces) loads the
-//! piece batches into a scratch table and sets each long value from its pieces,
-//! in the load's own transaction, so a run that stops midway keeps nothing of
-//! it. Pieces are only asked for on tables with a verification key (the pieces
+//! The rows of step 1 carry one more column, [`LONG_ROW`]: whether the row
+//! had a value shortened ([`long_rows`]). A target that [assembles
+//! pieces](crate::Target::assembles_pieces) loads such rows into a scratch
+//! table instead of the table, sets their long values there from the piece
+//! batches, and then inserts them whole, all in the load's own transaction,
+//! so a run that stops midway keeps nothing of it and the table itself is
+//! never searched for the rows. Pieces are only asked for on tables with a verification key (the pieces
 //! must find their row) and on columns the copy does not cast.
 
-use arrow_array::RecordBatch;
-use arrow_schema::Schema as ArrowSchema;
+use arrow_array::{Array, BooleanArray, RecordBatch};
+use arrow_schema::{DataType, Field, Schema as ArrowSchema, SchemaRef};
 use ferry_schema::{Column, LogicalType, Table};
 use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Metadata key on a piece batch's schema; its value names the pieced column.
 pub const PIECES_OF: &str = "ferry.pieces_of";
+
+/// Metadata key on the schema of a batch of rows whose last column is the
+/// long-row flag ([`LONG_ROW`]).
+pub const LONG_ROW_FLAG: &str = "ferry.long_row_flag";
+
+/// Name of the flag column that ends a batch of rows read with pieces: true
+/// where the row had a value shortened, whose pieces follow.
+pub const LONG_ROW: &str = "ferry_long_row";
 
 /// Name of the piece relation's column holding the piece's number (0, 1, ...).
 pub const PIECE_NUMBER: &str = "ferry_piece";
@@ -138,6 +149,28 @@ pub fn piece_schema(pieces: &Table, column: &str) -> Arc<ArrowSchema> {
     ))
 }
 
+/// The schema of a table's rows read with pieces: `rows`' fields, then the
+/// non-nullable boolean [`LONG_ROW`], marked by [`LONG_ROW_FLAG`]. The
+/// marker, not the name, says the flag is there: a table may have a column
+/// of any name.
+pub fn flagged_schema(rows: &ArrowSchema) -> SchemaRef {
+    let mut fields: Vec<Arc<Field>> = rows.fields().iter().cloned().collect();
+    fields.push(Arc::new(Field::new(LONG_ROW, DataType::Boolean, false)));
+    let mut metadata = rows.metadata().clone();
+    metadata.insert(LONG_ROW_FLAG.to_string(), "true".to_string());
+    Arc::new(ArrowSchema::new_with_metadata(fields, metadata))
+}
+
+/// The long-row flags of a batch of rows read with pieces (its last column,
+/// see [`flagged_schema`]); `None` for any other batch.
+pub fn long_rows(batch: &RecordBatch) -> Option<&BooleanArray> {
+    if !batch.schema_ref().metadata().contains_key(LONG_ROW_FLAG) {
+        return None;
+    }
+    let last = batch.num_columns().checked_sub(1)?;
+    batch.column(last).as_any().downcast_ref::<BooleanArray>()
+}
+
 /// The column a batch holds pieces of, or `None` for a batch of rows.
 pub fn pieces_of(batch: &RecordBatch) -> Option<String> {
     batch.schema_ref().metadata().get(PIECES_OF).cloned()
@@ -218,5 +251,30 @@ mod tests {
         let batch = RecordBatch::new_empty(schema);
         assert_eq!(pieces_of(&batch).as_deref(), Some("body"));
         assert_eq!(pieces_of(&RecordBatch::new_empty(t.arrow_schema())), None);
+    }
+
+    #[test]
+    fn the_flag_is_found_by_its_marker_not_its_name() {
+        let plain = ArrowSchema::new(vec![
+            Field::new("id", DataType::Int32, true),
+            Field::new("body", DataType::Utf8, true),
+        ]);
+        let flagged = flagged_schema(&plain);
+        assert_eq!(flagged.fields().len(), plain.fields().len() + 1);
+        let mut columns: Vec<arrow_array::ArrayRef> = plain
+            .fields()
+            .iter()
+            .map(|f| arrow_array::new_null_array(f.data_type(), 2))
+            .collect();
+        columns.push(Arc::new(BooleanArray::from(vec![false, true])));
+        let batch = RecordBatch::try_new(flagged, columns.clone()).expect("flagged batch");
+        let flags = long_rows(&batch).expect("flags");
+        assert_eq!(flags.iter().collect::<Vec<_>>(), [Some(false), Some(true)]);
+        // A user's column of that name, without the marker, is a column.
+        let mut fields: Vec<Arc<Field>> = plain.fields().iter().cloned().collect();
+        fields.push(Arc::new(Field::new(LONG_ROW, DataType::Boolean, false)));
+        let unmarked = RecordBatch::try_new(Arc::new(ArrowSchema::new(fields)), columns)
+            .expect("unmarked batch");
+        assert!(long_rows(&unmarked).is_none());
     }
 }

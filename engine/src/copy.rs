@@ -13,7 +13,8 @@
 //!
 //! Values longer than `--lob-pieces-over` arrive as piece batches after the
 //! table's rows, on the same channels (`ferry_connectors::pieces`); the
-//! conversion relabels them for the target instead of casting them.
+//! conversion relabels them for the target instead of casting them, and
+//! passes on the flag column that marks the rows whose pieces follow.
 
 use crate::cast::cast_array;
 use crate::pieces::PieceRoutes;
@@ -21,6 +22,7 @@ use crate::plan::TablePlan;
 use crate::progress::TableProgress;
 use crate::{EngineError, Result};
 use arrow_array::{ArrayRef, RecordBatch};
+use ferry_connectors::pieces::{flagged_schema, long_rows};
 use ferry_connectors::{
     batch_bytes, batch_channel_within, pieces_of, BatchFeeder, ConnectorError, ReadOptions, Source,
     Target, WriteOptions, WriteStats,
@@ -70,6 +72,7 @@ pub async fn copy_table(
         let plan = Arc::clone(&plan);
         tokio::task::spawn_blocking(move || -> Result<(TableProgress, BatchFeeder)> {
             let schema = plan.target.arrow_schema();
+            let flagged = flagged_schema(&schema);
             let routes = PieceRoutes::new(&plan);
             while let Some(batch) = read_rx.blocking_recv() {
                 let bytes = u64::try_from(batch_bytes(&batch)).unwrap_or(u64::MAX);
@@ -78,7 +81,7 @@ pub async fn copy_table(
                     Some(column) => (0, routes.convert(&plan, &column, &batch)?),
                     None => (
                         u64::try_from(batch.num_rows()).unwrap_or(u64::MAX),
-                        convert_batch(&plan, &batch, &schema)?,
+                        convert_batch(&plan, &batch, &schema, &flagged)?,
                     ),
                 };
                 if feeder.blocking_send(converted).is_err() {
@@ -134,11 +137,14 @@ fn internal(plan: &TablePlan, e: impl std::fmt::Display) -> EngineError {
     }
 }
 
-/// Casts the columns whose type changed and relabels the batch with the target schema.
+/// Casts the columns whose type changed and relabels the batch with the
+/// target schema, `schema`; a batch ending with the long-row flag keeps it,
+/// as `flagged` (`ferry_connectors::pieces::long_rows`).
 fn convert_batch(
     plan: &TablePlan,
     batch: &RecordBatch,
     schema: &arrow_schema::SchemaRef,
+    flagged: &arrow_schema::SchemaRef,
 ) -> Result<RecordBatch> {
     let columns: Vec<Result<ArrayRef>> = batch
         .columns()
@@ -165,6 +171,13 @@ fn convert_batch(
             }),
         })
         .collect();
-    let columns = columns.into_iter().collect::<Result<Vec<_>>>()?;
+    let mut columns = columns.into_iter().collect::<Result<Vec<_>>>()?;
+    let schema = match long_rows(batch) {
+        Some(flags) => {
+            columns.push(Arc::new(flags.clone()));
+            flagged
+        }
+        None => schema,
+    };
     RecordBatch::try_new(Arc::clone(schema), columns).map_err(|e| internal(plan, e))
 }

@@ -99,18 +99,72 @@ async fn long_postgres_values_go_in_pieces_into_postgres() {
     };
     assert_eq!(body, "é".repeat(5000) + "end");
     assert_eq!(data, [0u8, 0xff].repeat(2600));
-    // The scratch tables went with the load's transactions.
-    let left: i64 = dst
+    assert_no_scratch_left(&dst).await;
+    assert_inserted_once_never_updated(&dst, "docs", 1196).await;
+}
+
+/// The scratch tables went with the load's transactions.
+async fn assert_no_scratch_left(db: &PgDb) {
+    let left: i64 = db
         .client()
         .await
         .query_one(
-            "SELECT count(*) FROM pg_class WHERE relname = 'ferry_pieces'",
+            "SELECT count(*) FROM pg_class WHERE relname IN ('ferry_pieces', 'ferry_long_rows')",
             &[],
         )
         .await
         .unwrap()
         .get(0);
     assert_eq!(left, 0);
+}
+
+/// Every row of `table` was written once: rows holding long values were set
+/// whole in a scratch table and inserted, never updated in the table (which
+/// would have meant scanning it for them). PostgreSQL's statistics reach the
+/// view when the writing sessions report them, so wait for the inserts.
+async fn assert_inserted_once_never_updated(db: &PgDb, table: &str, rows: i64) {
+    let client = db.client().await;
+    let mut seen = (0, 0);
+    for _ in 0..60 {
+        let row = client
+            .query_one(
+                "SELECT n_tup_ins, n_tup_upd FROM pg_stat_user_tables WHERE relname = $1",
+                &[&table],
+            )
+            .await
+            .unwrap();
+        seen = (row.get::<_, i64>(0), row.get::<_, i64>(1));
+        if seen.0 >= rows {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    assert_eq!(seen, (rows, 0), "{table}: (rows inserted, rows updated)");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn many_rows_with_long_values_are_set_aside_in_rounds() {
+    // 4000 rows each with a long value and 2.5 kB besides: about 10 MB of
+    // rows set aside, more than the writer holds before it pauses the
+    // table's COPY (8 MiB) to send them to their scratch table. One part, so
+    // the table's COPY is a FREEZE one: PostgreSQL would refuse the second
+    // one after the pause if anything in between broke FREEZE's conditions.
+    let src = PgDb::create("pieces_aside_src").await;
+    src.execute(
+        "CREATE TABLE notes (id int PRIMARY KEY, pad char(2500) NOT NULL, body text NOT NULL);
+         INSERT INTO notes
+           SELECT k, 'pad ' || k, repeat(md5(k::text), 94) || k
+           FROM generate_series(1, 4000) AS k;
+         INSERT INTO notes SELECT k, 'short', 'short ' || k FROM generate_series(4001, 4100) AS k;",
+    )
+    .await;
+    let dst = PgDb::create("pieces_aside_dst").await;
+    let report = run_pieced(&src.url, &dst.url, 0).await;
+    assert_verified(&report);
+    assert_eq!(long_values(&report, "notes"), 4000);
+    common::compare_tables(&src.url, "notes", &dst.url, "notes").await;
+    assert_no_scratch_left(&dst).await;
+    assert_inserted_once_never_updated(&dst, "notes", 4100).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -183,4 +237,6 @@ async fn long_mariadb_values_go_in_pieces_into_postgres() {
     let (legacy, body): (String, String) = (row.get(0), row.get(1));
     assert_eq!(legacy, "é".repeat(3500));
     assert_eq!(body, "😀".repeat(2000) + "end");
+    assert_no_scratch_left(&dst).await;
+    assert_inserted_once_never_updated(&dst, "docs", 1004).await;
 }

@@ -17,7 +17,8 @@ use arrow_array::types::{
     Int32Type, Int64Type, Int8Type, TimestampMicrosecondType, UInt16Type, UInt32Type, UInt64Type,
     UInt8Type,
 };
-use arrow_array::{ArrayRef, RecordBatch, StringArray};
+use arrow_array::{ArrayRef, BooleanArray, RecordBatch, StringArray};
+use arrow_buffer::BooleanBuffer;
 use arrow_schema::{DataType, SchemaRef};
 use ferry_schema::{LogicalType, Table};
 use std::sync::Arc;
@@ -166,9 +167,11 @@ impl TableDecoder {
         })
     }
 
-    /// The same decoder for rows that end with the long-value cell.
+    /// The same decoder for rows that end with the long-value cell; its
+    /// batches end with the long-row flag ([`crate::pieces::flagged_schema`]).
     pub(crate) fn with_long_flag(mut self) -> TableDecoder {
         self.long_flag = true;
+        self.schema = crate::pieces::flagged_schema(&self.schema);
         self
     }
 
@@ -213,6 +216,14 @@ impl TableDecoder {
                 first_row,
             };
             arrays.push(decode_column(decoder, rows, i, &ctx)?);
+        }
+        if self.long_flag {
+            let at = self.decoders.len();
+            let flags: BooleanBuffer = rows
+                .iter()
+                .map(|r| r.cell(at).and_then(parse_u64).is_some_and(|len| len > 0))
+                .collect();
+            arrays.push(Arc::new(BooleanArray::new(flags, None)));
         }
         RecordBatch::try_new(self.schema.clone(), arrays)
             .map_err(|e| data_error(&self.table, "*", format!("cannot assemble a batch: {e}")))

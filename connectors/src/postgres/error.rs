@@ -41,6 +41,18 @@ pub(crate) fn server(context: impl Into<String>, e: &tokio_postgres::Error) -> C
     }
 }
 
+/// A statement that did something else than ferry checked for (rows
+/// copied, values set): `context` says what ferry was doing, `detail` what
+/// differed.
+pub(crate) fn mismatch(context: impl Into<String>, detail: impl Into<String>) -> ConnectorError {
+    ConnectorError::Server {
+        dialect: DIALECT,
+        context: context.into(),
+        detail: detail.into(),
+        code: None,
+    }
+}
+
 /// A failed connection attempt, classified by SQLSTATE. Errors without a
 /// SQLSTATE never reached a server that could answer: the endpoint is unreachable.
 pub(crate) fn connect(endpoint: &Endpoint, e: &tokio_postgres::Error) -> ConnectorError {

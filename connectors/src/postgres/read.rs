@@ -17,11 +17,13 @@ use crate::{
     BatchSender, ConnectorError, Endpoint, KeyTuple, ReadOptions, Result, RowAddressing,
     SharedSnapshot, Source,
 };
-use arrow_array::{RecordBatch, RecordBatchOptions};
+use arrow_array::{BooleanArray, RecordBatch, RecordBatchOptions};
+use arrow_buffer::BooleanBuffer;
 use async_trait::async_trait;
 use ferry_schema::{ident, Dialect, LogicalType, Schema, Table};
 use futures_util::StreamExt;
 use std::pin::Pin;
+use std::sync::Arc;
 use tokio_postgres::{CopyOutStream, IsolationLevel, NoTls};
 
 /// Sessions a source opens at most (tables read concurrently).
@@ -121,7 +123,11 @@ impl Source for PgSource {
         let rows = Batches {
             table,
             decoders: &decoders,
-            schema: table.arrow_schema(),
+            schema: if pieced.is_empty() {
+                table.arrow_schema()
+            } else {
+                crate::pieces::flagged_schema(&table.arrow_schema())
+            },
             flagged: !pieced.is_empty(),
         };
         let mut queries = vec![(sql, rows)];
@@ -306,18 +312,25 @@ pub(crate) async fn count_rows(
 }
 
 /// Decodes the rows the parser holds into one batch, column by column.
+/// Decodes the parsed rows into a batch of `schema`: one array per decoder,
+/// then `flags` (the long-row flag column, [`crate::pieces::flagged_schema`])
+/// when given.
 fn build_batch(
     parser: &CopyParser,
     decoders: &[Decoder],
+    flags: Option<BooleanArray>,
     table: &Table,
     schema: &arrow_schema::SchemaRef,
     first_row: u64,
 ) -> Result<RecordBatch> {
-    let arrays = decoders
+    let mut arrays = decoders
         .iter()
         .enumerate()
         .map(|(c, d)| decode::column(d, &parser.buf, parser.column(c), &table.name, first_row))
         .collect::<Result<Vec<_>>>()?;
+    if let Some(flags) = flags {
+        arrays.push(Arc::new(flags));
+    }
     RecordBatch::try_new_with_options(
         schema.clone(),
         arrays,
@@ -352,7 +365,7 @@ pub fn decode_copy_stream(table: &Table, stream: &[u8]) -> Result<RecordBatch> {
             }
         }
     }
-    build_batch(&parser, &decoders, table, &table.arrow_schema(), 0)
+    build_batch(&parser, &decoders, None, table, &table.arrow_schema(), 0)
 }
 
 /// How far [`pump`] got.
@@ -407,10 +420,18 @@ async fn pump(
             let full = parser.rows >= batch_rows || parser.pos >= options.batch_bytes;
             if parser.rows > 0 && (full || ended) {
                 let rows = parser.rows;
-                if batches.flagged {
-                    long_rows += parser.count_true(fields - 1);
+                let flags = batches.flagged.then(|| parser.flags(fields - 1));
+                if let Some(flags) = &flags {
+                    long_rows += u64::try_from(flags.true_count()).unwrap_or(u64::MAX);
                 }
-                let batch = build_batch(&parser, batches.decoders, table, &batches.schema, total)?;
+                let batch = build_batch(
+                    &parser,
+                    batches.decoders,
+                    flags,
+                    table,
+                    &batches.schema,
+                    total,
+                )?;
                 parser.compact();
                 total += u64::try_from(rows).unwrap_or(u64::MAX);
                 if out.send(batch).await.is_err() {
@@ -566,20 +587,20 @@ impl CopyParser {
         }
     }
 
-    /// How many of the parsed rows hold `true` in boolean column `c`.
-    fn count_true(&self, c: usize) -> u64 {
+    /// Boolean column `c` of the parsed rows, NULL read as false.
+    fn flags(&self, c: usize) -> BooleanArray {
         let cells = self.fields.get(c).map_or(&[][..], Vec::as_slice);
-        let n = cells
+        let bits: BooleanBuffer = cells
             .iter()
-            .filter(|f| {
+            .map(|f| {
                 f.len == 1
                     && usize::try_from(f.at)
                         .ok()
                         .and_then(|at| self.buf.get(at))
                         .is_some_and(|b| *b != 0)
             })
-            .count();
-        u64::try_from(n).unwrap_or(u64::MAX)
+            .collect();
+        BooleanArray::new(bits, None)
     }
 
     /// Cells of column `c` of the parsed rows.

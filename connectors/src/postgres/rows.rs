@@ -10,21 +10,34 @@
 //! buffer never holds more than about one piece.
 
 use super::encode::ColumnBuf;
+use arrow_buffer::BooleanBuffer;
 use bytes::{BufMut, Bytes, BytesMut};
 
 /// Most bytes in one piece of the stream.
 pub(crate) const PIECE: usize = 1 << 20;
 
+/// Where the rows a flag picks go instead of the main stream.
+pub(crate) struct Detour<'a> {
+    /// One per row: true sends the row here.
+    pub(crate) flags: &'a BooleanBuffer,
+    /// The detour's reused row buffer.
+    pub(crate) out: &'a mut BytesMut,
+    /// The detour's pieces.
+    pub(crate) pieces: &'a mut Vec<Bytes>,
+}
+
 /// Appends the rows of a batch to `pieces`, in order: per row the field
 /// count, then per field its length (-1 = NULL) and bytes, taken from each
 /// column's buffer in turn. `out` is the reused row buffer; what it holds
-/// after the last cut is left there for the caller to send or add to.
+/// after the last cut is left there for the caller to send or add to. Rows
+/// `detour` flags go to its buffer and pieces instead, the same way.
 pub(crate) fn interleave(
     bufs: &[ColumnBuf],
     rows: usize,
     field_count: i16,
     out: &mut BytesMut,
     pieces: &mut Vec<Bytes>,
+    mut detour: Option<Detour<'_>>,
 ) {
     let data: usize = bufs
         .iter()
@@ -33,6 +46,10 @@ pub(crate) fn interleave(
     out.reserve((data + 2 * rows).min(2 * PIECE));
     let mut cursors = vec![0usize; bufs.len()];
     for row in 0..rows {
+        let (out, pieces) = match detour.as_mut() {
+            Some(d) if d.flags.value(row) => (&mut *d.out, &mut *d.pieces),
+            _ => (&mut *out, &mut *pieces),
+        };
         out.put_i16(field_count);
         for (buf, at) in bufs.iter().zip(cursors.iter_mut()) {
             let len = buf.lens.get(row).copied().unwrap_or(-1);
@@ -124,7 +141,7 @@ mod tests {
         for shared in [true, false] {
             let bufs = [column(&a, false), column(&b, shared)];
             let (mut out, mut pieces) = (BytesMut::new(), Vec::new());
-            interleave(&bufs, 4, 2, &mut out, &mut pieces);
+            interleave(&bufs, 4, 2, &mut out, &mut pieces, None);
             pieces.push(out.split().freeze());
             assert!(
                 pieces.iter().all(|p| p.len() <= PIECE + 64),
@@ -149,12 +166,42 @@ mod tests {
     }
 
     #[test]
+    fn flagged_rows_take_the_detour_in_order_and_the_rest_stay() {
+        let ids: Vec<[u8; 4]> = (0..6i32).map(i32::to_be_bytes).collect();
+        let a: Vec<Option<&[u8]>> = ids.iter().map(|b| Some(&b[..])).collect();
+        let big = vec![3u8; PIECE + 10];
+        let b: Vec<Option<&[u8]>> =
+            vec![Some(b"x"), None, Some(&big), Some(b""), Some(b"yz"), None];
+        let flags = BooleanBuffer::from(vec![false, true, true, false, true, false]);
+        let bufs = [column(&a, false), column(&b, true)];
+        let (mut out, mut pieces) = (BytesMut::new(), Vec::new());
+        let (mut aside, mut aside_pieces) = (BytesMut::new(), Vec::new());
+        let detour = Detour {
+            flags: &flags,
+            out: &mut aside,
+            pieces: &mut aside_pieces,
+        };
+        interleave(&bufs, 6, 2, &mut out, &mut pieces, Some(detour));
+        pieces.push(out.split().freeze());
+        aside_pieces.push(aside.split().freeze());
+        let pick = |rows: &[usize]| -> Vec<u8> {
+            let a: Vec<Option<&[u8]>> = rows.iter().map(|&r| a[r]).collect();
+            let b: Vec<Option<&[u8]>> = rows.iter().map(|&r| b[r]).collect();
+            expected(&[&a, &b], rows.len())
+        };
+        let stream =
+            |p: &[Bytes]| -> Vec<u8> { p.iter().flat_map(|p| p.iter().copied()).collect() };
+        assert_eq!(stream(&pieces), pick(&[0, 3, 5]));
+        assert_eq!(stream(&aside_pieces), pick(&[1, 2, 4]));
+    }
+
+    #[test]
     fn small_rows_are_cut_only_at_the_piece_size() {
         let values: Vec<Vec<u8>> = (0..40_000u32).map(|i| i.to_be_bytes().repeat(10)).collect();
         let col: Vec<Option<&[u8]>> = values.iter().map(|v| Some(&v[..])).collect();
         let bufs = [column(&col, true)];
         let (mut out, mut pieces) = (BytesMut::new(), Vec::new());
-        interleave(&bufs, col.len(), 1, &mut out, &mut pieces);
+        interleave(&bufs, col.len(), 1, &mut out, &mut pieces, None);
         let rest = out.split().freeze();
         assert!(pieces
             .iter()

@@ -14,7 +14,7 @@
 
 use super::assemble;
 use super::conn::{self, Pool};
-use super::copy_rows::CopyRows;
+use super::copy_rows::{Aside, CopyRows};
 use super::encode::{self, ColumnBuf, PgKind};
 use super::error::{self as pgerr, DIALECT};
 use super::read::count_rows;
@@ -28,7 +28,12 @@ use async_trait::async_trait;
 use bytes::{Bytes, BytesMut};
 use ferry_schema::{ident, Dialect, Table};
 use futures_util::SinkExt;
-use tokio_postgres::SimpleQueryMessage;
+use tokio_postgres::{CopyInSink, SimpleQueryMessage};
+
+/// Bytes of rows holding long values a load sets aside before it pauses its
+/// `COPY` to send them to their scratch table ([`assemble::LongRows`]). Their
+/// long values are empty here, so this is the rest of those rows.
+const ASIDE_BYTES: usize = 8 << 20;
 
 /// A PostgreSQL database written as a ferry target (one schema of it).
 pub struct PgTarget {
@@ -183,16 +188,20 @@ impl Target for PgTarget {
             && claim_empty_table(&tx, &qualified)
                 .await
                 .map_err(|e| pgerr::server(ctx(), &e))?;
+        let columns = quoted.join(", ");
         let sql = format!(
-            "COPY {qualified} ({}) FROM STDIN (FORMAT binary{})",
-            quoted.join(", "),
+            "COPY {qualified} ({columns}) FROM STDIN (FORMAT binary{})",
             if frozen { ", FREEZE" } else { "" }
         );
-        let sink = tx
-            .copy_in::<_, Bytes>(sql.as_str())
-            .await
-            .map_err(|e| pgerr::server(ctx(), &e))?;
-        futures_util::pin_mut!(sink);
+        let copy_in = || async {
+            tx.copy_in::<_, Bytes>(sql.as_str())
+                .await
+                .map(Box::pin)
+                .map_err(|e| pgerr::server(ctx(), &e))
+        };
+        let mut sink = copy_in().await?;
+        let mut long_rows = assemble::LongRows::new(&tx, &qualified, table, &columns, &kinds);
+        let mut aside = Aside::default();
         let mut stats = WriteStats::default();
         let mut pieces = Vec::new();
         let mut first_pieces = None;
@@ -201,12 +210,21 @@ impl Target for PgTarget {
                 first_pieces = Some((column, batch));
                 break;
             }
-            encoder.batch(batch, &mut pieces)?;
+            encoder.batch(batch, &mut pieces, Some(&mut aside))?;
             for piece in pieces.drain(..) {
                 stats.bytes += u64::try_from(piece.len()).unwrap_or(u64::MAX);
                 sink.send(piece)
                     .await
                     .map_err(|e| pgerr::server(ctx(), &e))?;
+            }
+            if aside.bytes() >= ASIDE_BYTES {
+                // Rows set aside are held in memory until their own COPY:
+                // pause the table's COPY to send them, then go on.
+                stats.bytes += finish_copy(sink, &mut encoder, &ctx).await?;
+                let (stream, rows) = aside.take();
+                stats.bytes += long_rows.copy(stream, rows).await?;
+                encoder.restart();
+                sink = copy_in().await?;
             }
         }
         if first_pieces.is_none() && !batches.is_finished() {
@@ -216,30 +234,14 @@ impl Target for PgTarget {
                 table: table.name.clone(),
             });
         }
+        stats.bytes += finish_copy(sink, &mut encoder, &ctx).await?;
         stats.rows = encoder.rows();
-        let last = encoder.trailer();
-        stats.bytes += u64::try_from(last.len()).unwrap_or(u64::MAX);
-        sink.send(last)
-            .await
-            .map_err(|e| pgerr::server(ctx(), &e))?;
-        let loaded = sink.finish().await.map_err(|e| pgerr::server(ctx(), &e))?;
-        if loaded != stats.rows {
-            // Rolled back when `tx` drops: a load that lost rows is not kept.
-            return Err(ConnectorError::Server {
-                dialect: DIALECT,
-                context: ctx(),
-                detail: format!("COPY reported {loaded} rows where {} were sent", stats.rows),
-                code: None,
-            });
+        if aside.rows() > 0 {
+            let (stream, rows) = aside.take();
+            stats.bytes += long_rows.copy(stream, rows).await?;
         }
         if let Some(first) = first_pieces {
-            let long = assemble::LongValues {
-                tx: &tx,
-                qualified: &qualified,
-                table,
-                kinds: &kinds,
-            };
-            let (bytes, values) = long.load(first, &mut batches).await?;
+            let (bytes, values) = long_rows.set_values(first, &mut batches).await?;
             stats.bytes += bytes;
             stats.long_values = values;
             if !batches.is_finished() {
@@ -248,6 +250,7 @@ impl Target for PgTarget {
                 });
             }
         }
+        stats.rows += long_rows.insert().await?;
         for statement in options.record {
             tx.batch_execute(statement)
                 .await
@@ -342,6 +345,35 @@ impl Target for PgTarget {
     }
 }
 
+/// Ends one `COPY` of a load: sends the rows `encoder` still holds and the
+/// trailer, and checks the server took every row sent since the last
+/// [`CopyRows::restart`]. Returns the bytes sent.
+async fn finish_copy(
+    mut sink: std::pin::Pin<Box<CopyInSink<Bytes>>>,
+    encoder: &mut CopyRows,
+    ctx: &impl Fn() -> String,
+) -> Result<u64> {
+    let last = encoder.trailer();
+    let bytes = u64::try_from(last.len()).unwrap_or(u64::MAX);
+    sink.send(last)
+        .await
+        .map_err(|e| pgerr::server(ctx(), &e))?;
+    let loaded = sink
+        .as_mut()
+        .finish()
+        .await
+        .map_err(|e| pgerr::server(ctx(), &e))?;
+    let sent = encoder.stream_rows();
+    if loaded != sent {
+        // Rolled back when the transaction drops: a load that lost rows is not kept.
+        return Err(pgerr::mismatch(
+            ctx(),
+            format!("COPY reported {loaded} rows where {sent} were sent"),
+        ));
+    }
+    Ok(bytes)
+}
+
 /// Locks `table` for the load's transaction and, if it holds no row,
 /// truncates it: a `COPY ... FREEZE` is only allowed into a table created or
 /// truncated in its own transaction. Returns whether it did. A table holding
@@ -405,7 +437,7 @@ pub fn encode_copy_batch(table: &Table, batch: &RecordBatch) -> Result<Vec<Bytes
     }
     let fields = i16::try_from(bufs.len())
         .map_err(|_| pgerr::data(&table.name, "(all)", "more than 32767 columns".to_string()))?;
-    rows::interleave(&bufs, batch.num_rows(), fields, &mut out, &mut pieces);
+    rows::interleave(&bufs, batch.num_rows(), fields, &mut out, &mut pieces, None);
     pieces.push(out.freeze());
     Ok(pieces)
 }
