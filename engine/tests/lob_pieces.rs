@@ -149,13 +149,17 @@ async fn many_rows_with_long_values_are_set_aside_in_rounds() {
     // table's COPY (8 MiB) to send them to their scratch table. One part, so
     // the table's COPY is a FREEZE one: PostgreSQL would refuse the second
     // one after the pause if anything in between broke FREEZE's conditions.
+    // The key is an identity the server always generates, which an INSERT
+    // of the rows set aside must override.
     let src = PgDb::create("pieces_aside_src").await;
     src.execute(
-        "CREATE TABLE notes (id int PRIMARY KEY, pad char(2500) NOT NULL, body text NOT NULL);
-         INSERT INTO notes
-           SELECT k, 'pad ' || k, repeat(md5(k::text), 94) || k
-           FROM generate_series(1, 4000) AS k;
-         INSERT INTO notes SELECT k, 'short', 'short ' || k FROM generate_series(4001, 4100) AS k;",
+        "CREATE TABLE notes (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                             pad char(2500) NOT NULL, body text NOT NULL);
+         INSERT INTO notes (pad, body)
+           SELECT 'pad ' || k, repeat(md5(k::text), 94) || k
+           FROM generate_series(1, 4000) AS k ORDER BY k;
+         INSERT INTO notes (pad, body)
+           SELECT 'short', 'short ' || k FROM generate_series(4001, 4100) AS k ORDER BY k;",
     )
     .await;
     let dst = PgDb::create("pieces_aside_dst").await;

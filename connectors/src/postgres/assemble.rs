@@ -177,7 +177,7 @@ impl<'a> LongRows<'a> {
             .tx
             .execute(
                 format!(
-                    "INSERT INTO {} ({cols}) SELECT {cols} FROM {ROWS}",
+                    "INSERT INTO {} ({cols}) OVERRIDING SYSTEM VALUE SELECT {cols} FROM {ROWS}",
                     self.qualified,
                     cols = self.columns
                 )

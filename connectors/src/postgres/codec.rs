@@ -199,6 +199,15 @@ const DIGIT_PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
 /// Appends the binary `numeric` for decimal text (`-12.340`, `+5`, `.5`, `NaN`,
 /// `Infinity`, `-Infinity`) to `out`. Display scale = digits written after the point.
 pub(crate) fn numeric_from_text(text: &str, out: &mut Vec<u8>) -> Result<(), String> {
+    if numeric_from_short_text(text.as_bytes(), out) {
+        return Ok(());
+    }
+    numeric_from_any_text(text, out)
+}
+
+/// [`numeric_from_text`] for any text: digits of any count, the special
+/// values, and the error for what is not a number.
+fn numeric_from_any_text(text: &str, out: &mut Vec<u8>) -> Result<(), String> {
     let special = match text {
         "NaN" => Some(NUMERIC_NAN),
         "Infinity" | "+Infinity" => Some(NUMERIC_PINF),
@@ -291,6 +300,96 @@ pub(crate) fn numeric_from_text(text: &str, out: &mut Vec<u8>) -> Result<(), Str
     out[start + 4..start + 6].copy_from_slice(&sign.to_be_bytes());
     out[start + 6..start + 8].copy_from_slice(&dscale.to_be_bytes());
     Ok(())
+}
+
+/// The common case of [`numeric_from_text`] with integer arithmetic: an
+/// optional sign, at most 18 integer digits, an optional point and at most
+/// 16 fraction digits (a `decimal(15,2)`, say). Writes the same bytes as the
+/// general path and returns true; anything else returns false and writes
+/// nothing.
+fn numeric_from_short_text(text: &[u8], out: &mut Vec<u8>) -> bool {
+    let (negative, body) = match text.first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let digits = |part: &[u8], most: usize| -> Option<u64> {
+        if part.len() > most {
+            return None;
+        }
+        part.iter().try_fold(0u64, |v, c| {
+            let d = c.wrapping_sub(b'0');
+            (d <= 9).then(|| v * 10 + u64::from(d))
+        })
+    };
+    let point = body.iter().position(|&c| c == b'.');
+    let (int_part, frac_part) = match point {
+        Some(p) => (&body[..p], &body[p + 1..]),
+        None => (body, &[][..]),
+    };
+    if int_part.is_empty() && frac_part.is_empty() {
+        return false;
+    }
+    let (Some(mut int), Some(frac)) = (digits(int_part, 18), digits(frac_part, 16)) else {
+        return false;
+    };
+    // Base-10000 digits, most significant first: at most 5 for the integer
+    // part (< 10^18) and 4 for the fraction (16 digits, padded on the right).
+    let mut groups = [0u16; 9];
+    let mut int_groups = 0;
+    let mut low_first = [0u16; 5];
+    while int > 0 {
+        low_first[int_groups] = group_of(int);
+        int /= 10_000;
+        int_groups += 1;
+    }
+    for (g, d) in groups.iter_mut().zip(low_first[..int_groups].iter().rev()) {
+        *g = *d;
+    }
+    let frac_groups = frac_part.len().div_ceil(DEC_DIGITS);
+    let pad = u32::try_from(frac_groups * DEC_DIGITS - frac_part.len()).unwrap_or(0);
+    let mut f = frac * 10u64.pow(pad);
+    for g in (0..frac_groups).rev() {
+        groups[int_groups + g] = group_of(f);
+        f /= 10_000;
+    }
+    let mut used = &groups[..int_groups + frac_groups];
+    // Below 1, leading zero groups of the fraction only lower the weight.
+    let leading = if int_groups == 0 {
+        used.iter().take_while(|g| **g == 0).count()
+    } else {
+        0
+    };
+    used = &used[leading..];
+    let significant = used.len() - used.iter().rev().take_while(|g| **g == 0).count();
+    used = &used[..significant];
+    // Every count below is at most 18: the conversions cannot fail.
+    let dscale = u16::try_from(frac_part.len()).unwrap_or(0);
+    let (weight, sign) = if used.is_empty() {
+        (0i16, NUMERIC_POS)
+    } else {
+        let weight = if int_groups > 0 {
+            i16::try_from(int_groups).unwrap_or(0) - 1
+        } else {
+            -1 - i16::try_from(leading).unwrap_or(0)
+        };
+        (weight, if negative { NUMERIC_NEG } else { NUMERIC_POS })
+    };
+    let mut bytes = [0u8; 8 + 2 * 9];
+    bytes[..2].copy_from_slice(&u16::try_from(used.len()).unwrap_or(0).to_be_bytes());
+    bytes[2..4].copy_from_slice(&weight.to_be_bytes());
+    bytes[4..6].copy_from_slice(&sign.to_be_bytes());
+    bytes[6..8].copy_from_slice(&dscale.to_be_bytes());
+    for (i, g) in used.iter().enumerate() {
+        bytes[8 + 2 * i..10 + 2 * i].copy_from_slice(&g.to_be_bytes());
+    }
+    out.extend_from_slice(&bytes[..8 + 2 * used.len()]);
+    true
+}
+
+/// The lowest base-10000 digit of `v`.
+fn group_of(v: u64) -> u16 {
+    u16::try_from(v % 10_000).unwrap_or(0)
 }
 
 /// PostgreSQL `bit`/`varbit` payload (i32 bit count, then the bits left-aligned)

@@ -63,6 +63,30 @@ fn numeric_tricky_values_round_trip() {
     }
 }
 
+proptest! {
+    /// The integer fast path writes exactly what the general path writes.
+    #[test]
+    fn numeric_short_text_matches_the_general_path(
+        sign in prop::sample::select(vec!["", "-", "+"]),
+        int in "[0-9]{0,19}",
+        point in any::<bool>(),
+        frac in "[0-9]{0,17}",
+    ) {
+        let text = if point { format!("{sign}{int}.{frac}") } else { format!("{sign}{int}") };
+        let mut general = Vec::new();
+        let expected = numeric_from_any_text(&text, &mut general);
+        let mut fast = Vec::new();
+        if numeric_from_short_text(text.as_bytes(), &mut fast) {
+            prop_assert!(expected.is_ok(), "{text:?} fast path took what the general path refuses");
+            prop_assert_eq!(fast, general, "{:?}", text);
+        } else {
+            prop_assert!(fast.is_empty());
+            let short = int.len() <= 18 && frac.len() <= 16 && !(int.is_empty() && (frac.is_empty() || !point));
+            prop_assert!(!short, "{text:?} should have taken the fast path");
+        }
+    }
+}
+
 #[test]
 fn bits_shift_between_alignments() {
     // B'10110' (5 bits): PostgreSQL sends 0b10110_000; ferry carries 0b000_10110.
