@@ -169,9 +169,10 @@ impl<'a> LongRows<'a> {
             .map_err(|e| pgerr::server(&ctx, &e))?;
         let (unset, waiting): (i64, i64) = (row.get(0), row.get(1));
         if unset != 0 {
-            return Err(pgerr::mismatch(ctx, format!(
-                    "{unset} of {waiting} rows read with a long value shortened got none of their pieces"
-                )));
+            let detail = format!(
+                "{unset} of {waiting} rows read with a long value shortened got none of their pieces"
+            );
+            return Err(pgerr::mismatch(ctx, detail));
         }
         let inserted = self
             .tx
