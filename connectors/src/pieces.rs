@@ -116,16 +116,15 @@ pub fn piece_table(table: &Table) -> Option<Table> {
     if columns.len() != key.len() {
         return None;
     }
-    let mut number = Column::new(
+    let number = Column::new(
         PIECE_NUMBER,
         LogicalType::Int {
             bits: 64,
             unsigned: false,
         },
-    );
-    number.nullable = false;
-    let mut bytes = Column::new(PIECE_BYTES, LogicalType::Varbinary { length: None });
-    bytes.nullable = false;
+    )
+    .not_null();
+    let bytes = Column::new(PIECE_BYTES, LogicalType::Varbinary { length: None }).not_null();
     columns.push(number);
     columns.push(bytes);
     let mut pieces = Table::new(table.name.clone(), columns);
@@ -183,14 +182,14 @@ mod tests {
     use ferry_schema::PrimaryKey;
 
     fn table() -> Table {
-        let mut id = Column::new(
+        let id = Column::new(
             "id",
             LogicalType::Int {
                 bits: 32,
                 unsigned: false,
             },
-        );
-        id.nullable = false;
+        )
+        .not_null();
         let mut t = Table::new(
             "docs",
             vec![

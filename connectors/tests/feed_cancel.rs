@@ -10,14 +10,14 @@ use ferry_schema::{Column, Dialect, LogicalType, Table};
 use std::sync::Arc;
 
 fn table() -> Table {
-    let mut id = Column::new(
+    let id = Column::new(
         "id",
         LogicalType::Int {
             bits: 64,
             unsigned: false,
         },
-    );
-    id.nullable = false;
+    )
+    .not_null();
     Table::new("fed", vec![id])
 }
 

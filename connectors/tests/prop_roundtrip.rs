@@ -424,8 +424,7 @@ fn binary(cells: Vec<Option<Vec<u8>>>) -> arrow_array::BinaryArray {
 
 /// The table model: `id` (non-null primary key) followed by the spec columns.
 fn table_of(specs: &[Spec]) -> Table {
-    let mut id = Column::new("id", int(64, false));
-    id.nullable = false;
+    let id = Column::new("id", int(64, false)).not_null();
     let mut columns = vec![id];
     columns.extend(specs.iter().map(|s| Column::new(s.name, s.logical.clone())));
     let mut table = Table::new(TABLE, columns);

@@ -148,6 +148,12 @@ impl Column {
             comment: None,
         }
     }
+
+    /// The same column, NOT NULL.
+    pub fn not_null(mut self) -> Self {
+        self.nullable = false;
+        self
+    }
 }
 
 /// A column default.

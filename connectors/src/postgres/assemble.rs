@@ -39,15 +39,15 @@ const SET: &str = "ferry_long_value_set";
 /// values before they go into the table.
 pub(super) struct LongRows<'a> {
     /// The load's transaction.
-    pub(super) tx: &'a tokio_postgres::Transaction<'a>,
+    tx: &'a tokio_postgres::Transaction<'a>,
     /// The target table, quoted and qualified.
-    pub(super) qualified: &'a str,
+    qualified: &'a str,
     /// The table as loaded.
-    pub(super) table: &'a Table,
+    table: &'a Table,
     /// The table's copied columns, quoted, in the order of its COPY.
-    pub(super) columns: &'a str,
+    columns: &'a str,
     /// The binary format of each copied column of the target table.
-    pub(super) kinds: &'a [PgKind],
+    kinds: &'a [PgKind],
     /// [`ROWS`] exists in this transaction.
     created: bool,
     /// Rows copied into [`ROWS`].

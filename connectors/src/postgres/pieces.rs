@@ -85,14 +85,14 @@ mod tests {
 
     #[test]
     fn the_pieces_query_cuts_text_as_utf8_and_bytes_as_they_are() {
-        let mut id = Column::new(
+        let id = Column::new(
             "id",
             LogicalType::Int {
                 bits: 64,
                 unsigned: false,
             },
-        );
-        id.nullable = false;
+        )
+        .not_null();
         let body = Column::new("bo\"dy", LogicalType::Text { max_bytes: None });
         let blob = Column::new("blob", LogicalType::Varbinary { length: None });
         let mut t = Table::new("t", vec![id, body.clone(), blob.clone()]);

@@ -632,16 +632,15 @@ mod tests {
 
     #[test]
     fn key_order_follows_the_btree_on_not_null_columns() {
-        let mut id = Column::new(
+        let id = Column::new(
             "id",
             LogicalType::Int {
                 bits: 64,
                 unsigned: false,
             },
-        );
-        id.nullable = false;
-        let mut name = Column::new("name", LogicalType::Text { max_bytes: None });
-        name.nullable = false;
+        )
+        .not_null();
+        let name = Column::new("name", LogicalType::Text { max_bytes: None }).not_null();
         let mut table = Table::new("t", vec![id, name]);
         table.primary_key = Some(PrimaryKey {
             name: None,
