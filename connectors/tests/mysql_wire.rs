@@ -294,12 +294,15 @@ async fn a_refused_value_mid_stream_leaves_no_transaction_open() {
         batch_rows: 1000,
         ..ReadOptions::default()
     };
+    let mut details = Vec::new();
     for (source, reader) in [(&wire, "direct"), (&driver, "driver")] {
         let (read, batches) = read_all(source, &table, options.clone()).await;
         match read {
             Err(ConnectorError::Data { column, detail, .. }) => {
                 assert_eq!(column, "d");
                 assert!(detail.contains("row 30000"), "{detail}");
+                assert!(detail.contains("\"0000-00-00\""), "{detail}");
+                details.push(detail);
             }
             other => panic!("{reader} reader: expected a data error, got {other:?}"),
         }
@@ -314,6 +317,8 @@ async fn a_refused_value_mid_stream_leaves_no_transaction_open() {
             "the {reader} reader left its transaction open"
         );
     }
+    // The direct reader's binary DATE cell is quoted as the driver's text.
+    assert_eq!(details[0], details[1]);
 }
 
 #[tokio::test]

@@ -5,7 +5,13 @@
 //! its logical type; a batch of rows is then decoded one column at a time by a typed
 //! loop into a pre-sized builder. Numbers, dates and times are parsed by hand from
 //! the ASCII bytes (see `timefmt`), so no value allocates.
+//!
+//! The direct reader may run a table's `SELECT` as a prepared statement, whose
+//! resultset sends numbers, dates and times as binary fields: a column's
+//! [`CellFormat`] then says how its cells are read (`binary`), and every other
+//! column is decoded from text as before.
 
+use super::binary::{self, CellFormat, WireType};
 use super::error::{data_error, DIALECT};
 use super::timefmt::{parse_date, parse_datetime, parse_duration};
 use crate::{ConnectorError, Result};
@@ -130,7 +136,7 @@ pub fn decode_text_rows(
     rows: &[Vec<Option<&[u8]>>],
     first_row: u64,
 ) -> Result<RecordBatch> {
-    TableDecoder::new(table)?.decode(rows, first_row)
+    TableDecoder::new(table)?.decode(rows, first_row, &[])
 }
 
 /// Everything decoding one table needs, resolved once before the first row:
@@ -187,15 +193,36 @@ impl TableDecoder {
         self.decoders.len() + usize::from(self.long_flag)
     }
 
+    /// How each cell of a binary resultset whose columns arrive as `wire` is
+    /// read, or `None` when some column has no binary reading into its Arrow
+    /// type ([`binary::format_for`]): the statement is then run as text.
+    pub(crate) fn binary_formats(&self, wire: &[WireType]) -> Option<Vec<CellFormat>> {
+        if wire.len() != self.column_count() {
+            return None;
+        }
+        let mut formats: Vec<CellFormat> = self
+            .decoders
+            .iter()
+            .zip(wire)
+            .map(|(decoder, wire)| binary::format_for(decoder, *wire))
+            .collect::<Option<_>>()?;
+        if self.long_flag {
+            formats.push(binary::flag_format(*wire.last()?)?);
+        }
+        Some(formats)
+    }
+
     /// Of `rows`, how many had a value shortened, and the longest such
     /// value's length in bytes (from the long-value cell; zeros without it).
-    pub(crate) fn shortened<R: TextRow>(&self, rows: &[R]) -> (u64, u64) {
+    /// `formats` as for [`TableDecoder::decode`].
+    pub(crate) fn shortened<R: TextRow>(&self, rows: &[R], formats: &[CellFormat]) -> (u64, u64) {
         if !self.long_flag {
             return (0, 0);
         }
         let at = self.decoders.len();
+        let format = format_of(formats, at);
         rows.iter()
-            .filter_map(|r| r.cell(at).and_then(parse_u64))
+            .filter_map(|r| long_value_len(r.cell(at), format))
             .filter(|len| *len > 0)
             .fold((0, 0), |(n, most), len| (n + 1, most.max(len)))
     }
@@ -206,8 +233,15 @@ impl TableDecoder {
     }
 
     /// Decodes a batch of rows column by column. `first_row` is the 0-based
-    /// position of `rows[0]` in the table, for error messages.
-    pub(crate) fn decode<R: TextRow>(&self, rows: &[R], first_row: u64) -> Result<RecordBatch> {
+    /// position of `rows[0]` in the table, for error messages. `formats` says
+    /// how each cell is read ([`TableDecoder::binary_formats`]); empty when
+    /// every cell is text.
+    pub(crate) fn decode<R: TextRow>(
+        &self,
+        rows: &[R],
+        first_row: u64,
+        formats: &[CellFormat],
+    ) -> Result<RecordBatch> {
         let mut arrays = Vec::with_capacity(self.decoders.len());
         for (i, (decoder, column)) in self.decoders.iter().zip(&self.columns).enumerate() {
             let ctx = Ctx {
@@ -215,18 +249,38 @@ impl TableDecoder {
                 column,
                 first_row,
             };
-            arrays.push(decode_column(decoder, rows, i, &ctx)?);
+            arrays.push(match format_of(formats, i) {
+                CellFormat::Text => decode_column(decoder, rows, i, &ctx)?,
+                format => decode_binary_column(decoder, format, rows, i, &ctx)?,
+            });
         }
         if self.long_flag {
             let at = self.decoders.len();
+            let format = format_of(formats, at);
             let flags: BooleanBuffer = rows
                 .iter()
-                .map(|r| r.cell(at).and_then(parse_u64).is_some_and(|len| len > 0))
+                .map(|r| long_value_len(r.cell(at), format).is_some_and(|len| len > 0))
                 .collect();
             arrays.push(Arc::new(BooleanArray::new(flags, None)));
         }
         RecordBatch::try_new(self.schema.clone(), arrays)
             .map_err(|e| data_error(&self.table, "*", format!("cannot assemble a batch: {e}")))
+    }
+}
+
+/// The format of cell `i`: text unless `formats` says otherwise.
+fn format_of(formats: &[CellFormat], i: usize) -> CellFormat {
+    formats.get(i).copied().unwrap_or(CellFormat::Text)
+}
+
+/// The long-value length a row's last cell holds ([`crate::pieces`]).
+fn long_value_len(cell: Option<&[u8]>, format: CellFormat) -> Option<u64> {
+    let raw = cell?;
+    match format {
+        CellFormat::Int { unsigned } => {
+            binary::int_cell(raw, unsigned).and_then(|v| u64::try_from(v).ok())
+        }
+        _ => parse_u64(raw),
     }
 }
 
@@ -401,7 +455,144 @@ fn decode_column<R: TextRow>(
     })
 }
 
-/// The typed loop shared by every fixed-width column.
+/// Decodes column `i` of rows whose cells of that column are binary fields
+/// of `format` (never [`CellFormat::Text`]); the pairs are those
+/// [`binary::format_for`] allows.
+fn decode_binary_column<R: TextRow>(
+    decoder: &ColumnDecoder,
+    format: CellFormat,
+    rows: &[R],
+    i: usize,
+    ctx: &Ctx<'_>,
+) -> Result<ArrayRef> {
+    use binary::{date_cell, datetime_cell, double_cell, float_cell, int_cell, time_cell};
+    let column = Cells {
+        rows,
+        i,
+        ctx,
+        format,
+    };
+    Ok(match (decoder, format) {
+        (ColumnDecoder::Bool, CellFormat::Int { unsigned }) => {
+            let mut b = BooleanBuilder::with_capacity(rows.len());
+            for (r, row) in rows.iter().enumerate() {
+                match row.cell(i) {
+                    None => b.append_null(),
+                    Some(raw) => b.append_value(
+                        int_cell(raw, unsigned).ok_or_else(|| column.bad(r, "boolean", raw))? != 0,
+                    ),
+                }
+            }
+            Arc::new(b.finish())
+        }
+        (ColumnDecoder::I8, CellFormat::Int { unsigned }) => {
+            column.integers::<Int8Type>("integer", unsigned)?
+        }
+        (ColumnDecoder::I16, CellFormat::Int { unsigned }) => {
+            column.integers::<Int16Type>("integer", unsigned)?
+        }
+        (ColumnDecoder::I32, CellFormat::Int { unsigned }) => {
+            column.integers::<Int32Type>("integer", unsigned)?
+        }
+        (ColumnDecoder::I64, CellFormat::Int { unsigned }) => {
+            column.integers::<Int64Type>("integer", unsigned)?
+        }
+        (ColumnDecoder::U8, CellFormat::Int { unsigned }) => {
+            column.integers::<UInt8Type>("integer", unsigned)?
+        }
+        (ColumnDecoder::U16, CellFormat::Int { unsigned }) => {
+            column.integers::<UInt16Type>("integer", unsigned)?
+        }
+        (ColumnDecoder::U32, CellFormat::Int { unsigned }) => {
+            column.integers::<UInt32Type>("integer", unsigned)?
+        }
+        (ColumnDecoder::U64, CellFormat::Int { unsigned }) => {
+            column.integers::<UInt64Type>("integer", unsigned)?
+        }
+        (ColumnDecoder::Year, CellFormat::Int { unsigned }) => {
+            column.integers::<Int16Type>("year", unsigned)?
+        }
+        (ColumnDecoder::F32, CellFormat::Float) => {
+            column.primitive::<Float32Type>("float", float_cell)?
+        }
+        (ColumnDecoder::F32, CellFormat::Double) => {
+            column.primitive::<Float32Type>("float", binary::single_of_double)?
+        }
+        (ColumnDecoder::F64, CellFormat::Double) => {
+            column.primitive::<Float64Type>("double", double_cell)?
+        }
+        (ColumnDecoder::Date, CellFormat::Date) => {
+            column.primitive::<Date32Type>("date", date_cell)?
+        }
+        (ColumnDecoder::Duration, CellFormat::Time) => {
+            column.primitive::<DurationMicrosecondType>("time", time_cell)?
+        }
+        (ColumnDecoder::Timestamp { tz }, CellFormat::DateTime) => {
+            let mut b = PrimitiveBuilder::<TimestampMicrosecondType>::with_capacity(rows.len())
+                .with_timezone_opt(tz.clone());
+            for (r, row) in rows.iter().enumerate() {
+                match row.cell(i) {
+                    None => b.append_null(),
+                    Some(raw) => b.append_value(
+                        datetime_cell(raw).ok_or_else(|| column.bad(r, "date and time", raw))?,
+                    ),
+                }
+            }
+            Arc::new(b.finish())
+        }
+        (decoder, format) => {
+            return Err(data_error(
+                ctx.table,
+                ctx.column,
+                format!("internal error: no binary reading of {format:?} cells as {decoder:?}"),
+            ))
+        }
+    })
+}
+
+/// Column `i` of a batch's rows, its cells in `format`: the typed loop
+/// shared by every fixed-width column, and errors that quote a value as
+/// the text protocol would show it.
+struct Cells<'a, R> {
+    rows: &'a [R],
+    i: usize,
+    ctx: &'a Ctx<'a>,
+    format: CellFormat,
+}
+
+impl<R: TextRow> Cells<'_, R> {
+    fn bad(&self, row: usize, what: &str, raw: &[u8]) -> ConnectorError {
+        self.ctx.bad(row, what, &binary::shown(self.format, raw))
+    }
+
+    /// Integer cells of their wire width into the column's own width, whose
+    /// range a value must fit (as `parse_i64` text must).
+    fn integers<T: ArrowPrimitiveType>(&self, what: &str, unsigned: bool) -> Result<ArrayRef>
+    where
+        T::Native: TryFrom<i128>,
+    {
+        self.primitive::<T>(what, |s| {
+            binary::int_cell(s, unsigned).and_then(|v| T::Native::try_from(v).ok())
+        })
+    }
+
+    fn primitive<T: ArrowPrimitiveType>(
+        &self,
+        what: &str,
+        parse: impl Fn(&[u8]) -> Option<T::Native>,
+    ) -> Result<ArrayRef> {
+        let mut b = PrimitiveBuilder::<T>::with_capacity(self.rows.len());
+        for (r, row) in self.rows.iter().enumerate() {
+            match row.cell(self.i) {
+                None => b.append_null(),
+                Some(raw) => b.append_value(parse(raw).ok_or_else(|| self.bad(r, what, raw))?),
+            }
+        }
+        Ok(Arc::new(b.finish()))
+    }
+}
+
+/// The typed loop shared by every fixed-width column of text cells.
 fn primitive<T: ArrowPrimitiveType, R: TextRow>(
     rows: &[R],
     i: usize,
@@ -409,14 +600,13 @@ fn primitive<T: ArrowPrimitiveType, R: TextRow>(
     what: &str,
     parse: impl Fn(&[u8]) -> Option<T::Native>,
 ) -> Result<ArrayRef> {
-    let mut b = PrimitiveBuilder::<T>::with_capacity(rows.len());
-    for (r, row) in rows.iter().enumerate() {
-        match row.cell(i) {
-            None => b.append_null(),
-            Some(raw) => b.append_value(parse(raw).ok_or_else(|| ctx.bad(r, what, raw))?),
-        }
-    }
-    Ok(Arc::new(b.finish()))
+    let column = Cells {
+        rows,
+        i,
+        ctx,
+        format: CellFormat::Text,
+    };
+    column.primitive::<T>(what, parse)
 }
 
 fn strip_leading_zeros(raw: &[u8]) -> &[u8] {

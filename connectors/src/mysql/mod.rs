@@ -2,15 +2,17 @@
 //!
 //! ```text
 //! information_schema ──catalog──▶ Schema
-//! SELECT (text protocol) ──decode──▶ RecordBatch ──encode──▶ LOAD DATA LOCAL / INSERT
+//! SELECT (binary or text rows) ──decode──▶ RecordBatch ──encode──▶ LOAD DATA LOCAL / INSERT
 //! ```
 //!
 //! `conn` builds pools and session settings, `dialect` parses type and default
 //! spellings, `catalog` reads `information_schema`, `read`/`decode` stream tables
 //! out (`wire`: the direct protocol reader used for that, falling back to the
-//! driver), `write`/`encode` load them in, `timefmt` converts date/time text,
-//! `literal` spells escaped values, `error` maps driver errors.
+//! driver; `binary`: its binary-protocol cells), `write`/`encode` load them in,
+//! `timefmt` converts date/time text, `literal` spells escaped values, `error`
+//! maps driver errors.
 
+mod binary;
 mod catalog;
 mod conn;
 mod decode;

@@ -1,13 +1,13 @@
 //! [`MySqlSource`]: catalog introspection and streaming a table as Arrow batches.
 //!
-//! A table is read with one text-protocol `SELECT` inside a consistent-snapshot,
-//! read-only transaction, streamed off the socket without buffering the result.
+//! A table is read with one `SELECT` inside a consistent-snapshot, read-only
+//! transaction, streamed off the socket without buffering the result.
 //! Rows are gathered into a batch (`batch_rows`, or fewer once `batch_bytes` of
 //! cell data accumulated), then decoded column by column.
 //!
 //! Two readers do this and produce the same batches. By default the direct
 //! protocol reader (`wire`) on its own connection, which allocates nothing per
-//! row. When it cannot talk to the server (TLS required, an authentication
+//! row and runs the `SELECT` as a prepared statement for binary rows. When it cannot talk to the server (TLS required, an authentication
 //! plugin it lacks), and when `FERRY_MYSQL_DRIVER_READER=1` asks for it, a
 //! pooled mysql_async connection and `query_iter`: mysql_async hands each row
 //! over as an owned `Row` (a `Vec<Value>` holding one `Vec<u8>` per cell), an
@@ -260,7 +260,7 @@ impl Source for MySqlSource {
                 &pieces,
                 &options,
                 &out,
-                true,
+                wire::Protocol::PREFERRED,
             )
             .await?
             {
@@ -420,7 +420,7 @@ async fn send(
     total: &mut u64,
     out: &BatchSender,
 ) -> Result<bool> {
-    let batch = decoder.decode(rows, *total)?;
+    let batch = decoder.decode(rows, *total, &[])?;
     *total += u64::try_from(rows.len()).unwrap_or(u64::MAX);
     rows.clear();
     Ok(out.send(batch).await.is_ok())

@@ -128,7 +128,7 @@ pub(crate) async fn begin(
     let readers = readers.max(1);
     let mut opened = Vec::with_capacity(readers);
     for _ in 0..readers {
-        match wire::open(origin.endpoint, true).await? {
+        match wire::open(origin.endpoint, wire::Protocol::PREFERRED).await? {
             Opened::Session(mut session) => {
                 let set_up = match session.execute(SESSION_SETUP).await {
                     Ok(()) => {

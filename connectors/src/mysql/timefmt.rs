@@ -66,7 +66,13 @@ fn date_days(s: &[u8]) -> Option<i64> {
     if s.len() != 10 || s[4] != b'-' || s[7] != b'-' {
         return None;
     }
-    let (y, m, d) = (digits(&s[..4])?, digits(&s[5..7])?, digits(&s[8..10])?);
+    civil_days(digits(&s[..4])?, digits(&s[5..7])?, digits(&s[8..10])?)
+}
+
+/// Days since 1970-01-01 of year `y`, month `m`, day `d`, or `None` when
+/// that is no calendar date: month 0 or day 0 (zero dates, partial dates),
+/// year 0, or a day past the month's end.
+pub(crate) fn civil_days(y: i64, m: i64, d: i64) -> Option<i64> {
     let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
     let month_days = [
         31,
@@ -82,7 +88,6 @@ fn date_days(s: &[u8]) -> Option<i64> {
         30,
         31,
     ];
-    // Month 0 / day 0 (zero dates, partial dates) have no calendar value.
     let max_day = *month_days.get(usize::try_from(m - 1).ok()?)?;
     (y >= 1 && (1..=max_day).contains(&d)).then(|| days_from_civil(y, m, d))
 }

@@ -47,6 +47,9 @@ pub(crate) struct Session {
     pub(crate) deprecate_eof: bool,
     /// Reused for replies that are not rows.
     pub(crate) scratch: Vec<u8>,
+    /// Run table reads as prepared statements, for binary rows (see
+    /// `mysql::binary`); false only in tests, which compare both protocols.
+    pub(crate) binary_rows: bool,
 }
 
 /// The password plugins the reader speaks.
@@ -142,6 +145,7 @@ pub(crate) async fn connect(
         stream,
         deprecate_eof: capabilities & CLIENT_DEPRECATE_EOF != 0,
         scratch: buf,
+        binary_rows: true,
     })
 }
 

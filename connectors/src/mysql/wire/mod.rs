@@ -17,19 +17,27 @@
 //! ```
 //!
 //! Scope is deliberately small: plain TCP, protocol 4.1, `mysql_native_password`
-//! and the `caching_sha2_password` fast path, COM_QUERY with text resultsets.
+//! and the `caching_sha2_password` fast path, COM_QUERY with text resultsets
+//! and prepared statements without parameters.
 //! Whatever else a server asks for (TLS, full caching_sha2 authentication, other
 //! plugins) is reported as [`WireError::Unsupported`] while connecting, and the
 //! caller falls back to mysql_async, which stays in charge of the catalog,
 //! counts, writes and pooling.
 //!
+//! A table's `SELECT` runs as a prepared statement, so that numbers, dates
+//! and times arrive as binary fields the server need not print
+//! (`mysql::binary`); when a column's type has no binary reading, it runs as
+//! a COM_QUERY with a text resultset instead.
+//!
 //! `packet` frames payloads, `message` parses and builds the few packets
 //! involved (pure), `handshake` connects and authenticates, `resultset` splits
-//! rows into cells and reads statement replies, `scan` runs one table read.
+//! rows into cells and reads statement replies, `prepared` prepares, executes
+//! and closes statements, `scan` runs one table read.
 
 mod handshake;
 mod message;
 mod packet;
+mod prepared;
 mod resultset;
 mod scan;
 
@@ -38,7 +46,9 @@ mod tests;
 
 pub(crate) use handshake::Session;
 pub use resultset::decode_row_packets;
-pub(crate) use scan::{failed, open, read_on, read_table, Opened, PieceRead, Scan, START_SNAPSHOT};
+pub(crate) use scan::{
+    failed, open, read_on, read_table, Opened, PieceRead, Protocol, Scan, START_SNAPSHOT,
+};
 
 /// What can go wrong below the table-level code, which maps it to a
 /// [`ConnectorError`](crate::ConnectorError) naming the table or endpoint.

@@ -6,6 +6,10 @@
 //! for NULL. `RowBatch` keeps every row's payload, back to back, in one `Vec`
 //! and one `(start, end)` entry per cell in another; both are cleared and
 //! reused batch after batch, so the stream allocates nothing per row.
+//!
+//! A binary row (a prepared statement's resultset) lands in the same buffer
+//! and cell table: a 0x00 header, a NULL bitmap, then each non-NULL cell laid
+//! out as its column's type says ([`CellLayout`]).
 
 use super::handshake::Session;
 use super::message::{
@@ -13,6 +17,7 @@ use super::message::{
     EOF_HEADER, ERR_HEADER, NULL_CELL, OK_HEADER, SERVER_MORE_RESULTS_EXISTS,
 };
 use super::WireError;
+use crate::mysql::binary::CellLayout;
 use crate::mysql::decode::{TableDecoder, TextRow};
 use crate::mysql::error::data_error;
 use crate::Result;
@@ -88,9 +93,13 @@ impl RowBatch {
         self.cell_bytes
     }
 
-    /// Splits the row payload stored at `data[from..]` into its cells.
-    fn push_row(&mut self, from: usize) -> Result<(), WireError> {
-        let split = self.split_row(from);
+    /// Splits the row payload stored at `data[from..]` into its cells: a
+    /// text row, or a binary row whose columns are laid out as `binary` says.
+    fn push_row(&mut self, from: usize, binary: Option<&[CellLayout]>) -> Result<(), WireError> {
+        let split = match binary {
+            None => self.split_row(from),
+            Some(layouts) => self.split_binary_row(from, layouts),
+        };
         if split.is_err() {
             // Keep every column's table at `rows` entries.
             for column in &mut self.cells {
@@ -102,11 +111,6 @@ impl RowBatch {
 
     fn split_row(&mut self, from: usize) -> Result<(), WireError> {
         let end = self.data.len();
-        // A batch is cut once its cells pass `batch_bytes`, and a row is at
-        // most `max_allowed_packet` (1 GiB): offsets fit in 32 bits.
-        let offset = |at: usize| {
-            u32::try_from(at).map_err(|_| WireError::Malformed("a batch grew past 4 GiB"))
-        };
         let mut at = from;
         for column in &mut self.cells {
             let rest = self.data.get(at..end).unwrap_or_default();
@@ -140,6 +144,67 @@ impl RowBatch {
         Ok(())
     }
 
+    fn split_binary_row(&mut self, from: usize, layouts: &[CellLayout]) -> Result<(), WireError> {
+        let end = self.data.len();
+        if layouts.len() != self.cells.len() {
+            return Err(WireError::Malformed(
+                "a binary row of other columns than selected",
+            ));
+        }
+        // The bitmap leaves its first two bits unused.
+        let bitmap_at = from + 1;
+        let mut at = bitmap_at + (self.cells.len() + 9) / 8;
+        if at > end {
+            return Err(WireError::Malformed(
+                "a binary row shorter than its NULL bitmap",
+            ));
+        }
+        for (c, (column, layout)) in self.cells.iter_mut().zip(layouts).enumerate() {
+            let bit = c + 2;
+            if self.data[bitmap_at + bit / 8] & (1 << (bit % 8)) != 0 {
+                column.push(Cell {
+                    start: offset(at)?,
+                    len: NULL_LEN,
+                });
+                continue;
+            }
+            let rest = self.data.get(at..end).unwrap_or_default();
+            let (start, len) = match *layout {
+                CellLayout::Fixed(width) => (at, width),
+                CellLayout::Counted => {
+                    let len = rest
+                        .first()
+                        .ok_or(WireError::Malformed("a binary row has too few cells"))?;
+                    (at + 1, usize::from(*len))
+                }
+                CellLayout::Lenenc => {
+                    let (len, prefix) = read_lenenc(rest)
+                        .ok_or(WireError::Malformed("a binary row has too few cells"))?;
+                    let len = usize::try_from(len)
+                        .map_err(|_| WireError::Malformed("a cell runs past the end of its row"))?;
+                    (at + prefix, len)
+                }
+            };
+            let stop = start
+                .checked_add(len)
+                .filter(|&stop| stop <= end)
+                .ok_or(WireError::Malformed("a cell runs past the end of its row"))?;
+            column.push(Cell {
+                start: offset(start)?,
+                len: offset(len)?,
+            });
+            self.cell_bytes += len;
+            at = stop;
+        }
+        if at != end {
+            return Err(WireError::Malformed(
+                "a binary row has more cells than columns",
+            ));
+        }
+        self.rows += 1;
+        Ok(())
+    }
+
     /// The rows as the decoder takes them (one small view per row, made once per batch).
     pub(crate) fn views(&self) -> Vec<RowView<'_>> {
         (0..self.rows)
@@ -164,6 +229,13 @@ impl RowBatch {
         self.rows = 0;
         self.cell_bytes = 0;
     }
+}
+
+/// A position or length in a batch's data as a cell stores it. A batch is
+/// cut once its cells pass `batch_bytes`, and a row is at most
+/// `max_allowed_packet` (1 GiB): they fit in 32 bits.
+fn offset(at: usize) -> Result<u32, WireError> {
+    u32::try_from(at).map_err(|_| WireError::Malformed("a batch grew past 4 GiB"))
 }
 
 /// The first reply to a query.
@@ -218,16 +290,19 @@ impl Session {
     }
 
     /// Reads the next row into `batch`: `None` after a row, the terminator's
-    /// status flags at the end of the resultset.
+    /// status flags at the end of the resultset. Rows are text, or binary
+    /// with their columns laid out as `binary` says.
     pub(crate) async fn read_row(
         &mut self,
         batch: &mut RowBatch,
+        binary: Option<&[CellLayout]>,
     ) -> Result<Option<u16>, WireError> {
         let from = batch.data.len();
         self.stream.read_payload(&mut batch.data).await?;
         let payload = batch.data.get(from..).unwrap_or_default();
+        // A binary row starts with 0x00, never with a terminator's header.
         match classify_row_packet(payload) {
-            RowPacket::Row => batch.push_row(from).map(|()| None),
+            RowPacket::Row => batch.push_row(from, binary).map(|()| None),
             RowPacket::End => {
                 let status = terminator_status(payload, self.deprecate_eof)?;
                 batch.data.truncate(from);
@@ -289,10 +364,10 @@ pub fn decode_row_packets(table: &Table, payloads: &[&[u8]]) -> Result<RecordBat
         let from = batch.data.len();
         batch.data.extend_from_slice(payload);
         batch
-            .push_row(from)
+            .push_row(from, None)
             .map_err(|e| data_error(&table.name, "*", e.to_string()))?;
     }
-    decoder.decode(&batch.views(), 0)
+    decoder.decode(&batch.views(), 0, &[])
 }
 
 #[cfg(test)]
@@ -335,7 +410,7 @@ mod tests {
         for r in rows {
             let from = b.data.len();
             b.data.extend_from_slice(r);
-            b.push_row(from)?;
+            b.push_row(from, None)?;
         }
         Ok(b)
     }
@@ -382,12 +457,12 @@ mod tests {
         // not keep the half row's cell.
         let from = b.data.len();
         b.data.extend_from_slice(&row_packet(&[Some(b"b")]));
-        assert!(b.push_row(from).is_err());
+        assert!(b.push_row(from, None).is_err());
         assert_eq!(b.rows(), 1);
         assert!(b.cells.iter().all(|column| column.len() == 1));
         let from = b.data.len();
         b.data.extend_from_slice(&row_packet(&[None, Some(b"c")]));
-        b.push_row(from).unwrap();
+        b.push_row(from, None).unwrap();
         let views = b.views();
         assert_eq!(
             (views[0].cell(0), views[0].cell(1)),

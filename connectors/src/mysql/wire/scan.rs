@@ -11,6 +11,7 @@
 use super::handshake::{connect, Session};
 use super::resultset::{Head, RowBatch};
 use super::WireError;
+use crate::mysql::binary::{CellFormat, CellLayout};
 use crate::mysql::conn::SESSION_SETUP;
 use crate::mysql::decode::TableDecoder;
 use crate::mysql::error::{connect_refusal, statement_error, DIALECT};
@@ -34,12 +35,31 @@ pub(crate) enum Opened {
     Unsupported(String),
 }
 
+/// How a reading session talks to the server. Reads use
+/// [`Protocol::PREFERRED`]; tests also run the others.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Protocol {
+    /// Ask for `CLIENT_DEPRECATE_EOF` when the server offers it.
+    pub(crate) deprecate_eof: bool,
+    /// Run reads as prepared statements, for binary rows.
+    pub(crate) binary_rows: bool,
+}
+
+impl Protocol {
+    pub(crate) const PREFERRED: Protocol = Protocol {
+        deprecate_eof: true,
+        binary_rows: true,
+    };
+}
+
 /// Connects a reading session to `endpoint`, mapping refusals as the pool
 /// would (wrong password → `Auth`, unknown database → `NotFound`).
-/// `allow_deprecate_eof` is false only in tests.
-pub(crate) async fn open(endpoint: &Endpoint, allow_deprecate_eof: bool) -> Result<Opened> {
-    match connect(endpoint, allow_deprecate_eof).await {
-        Ok(session) => Ok(Opened::Session(session)),
+pub(crate) async fn open(endpoint: &Endpoint, protocol: Protocol) -> Result<Opened> {
+    match connect(endpoint, protocol.deprecate_eof).await {
+        Ok(mut session) => {
+            session.binary_rows = protocol.binary_rows;
+            Ok(Opened::Session(session))
+        }
         Err(WireError::Unsupported(why)) => Ok(Opened::Unsupported(why)),
         // A greeting or reply this reader cannot parse: the driver may know better.
         Err(WireError::Malformed(what)) => Ok(Opened::Unsupported(what.to_string())),
@@ -54,7 +74,6 @@ pub(crate) async fn open(endpoint: &Endpoint, allow_deprecate_eof: bool) -> Resu
 
 /// Streams the rows of `sql` (a `SELECT` of the decoder's columns) as batches
 /// to `out`, on a session of its own in a snapshot of its own.
-/// `allow_deprecate_eof` is false only in tests.
 pub(crate) async fn read_table(
     endpoint: &Endpoint,
     decoder: &TableDecoder,
@@ -62,9 +81,9 @@ pub(crate) async fn read_table(
     pieces: &[PieceRead<'_>],
     options: &ReadOptions,
     out: &BatchSender,
-    allow_deprecate_eof: bool,
+    protocol: Protocol,
 ) -> Result<Scan> {
-    let mut session = match open(endpoint, allow_deprecate_eof).await? {
+    let mut session = match open(endpoint, protocol).await? {
         Opened::Session(session) => session,
         Opened::Unsupported(why) => return Ok(Scan::Unsupported(why)),
     };
@@ -169,6 +188,61 @@ impl From<WireError> for Stop {
     }
 }
 
+/// A resultset of binary rows: the statement to close after it, how its
+/// rows are laid out and how their cells are read.
+pub(super) struct BinaryRows {
+    statement: u32,
+    layouts: Vec<CellLayout>,
+    pub(super) formats: Vec<CellFormat>,
+}
+
+/// Runs `sql` up to its first row: as a prepared statement when the session
+/// reads binary rows and every column has a binary reading, else as a query.
+pub(super) async fn start(
+    session: &mut Session,
+    decoder: &TableDecoder,
+    sql: &str,
+) -> Result<Option<BinaryRows>, WireError> {
+    if session.binary_rows {
+        let prepared = session.prepare(sql).await?;
+        let planned = (prepared.params == 0)
+            .then(|| decoder.binary_formats(&prepared.columns))
+            .flatten();
+        if planned.is_some() {
+            let columns = resultset_columns(session.execute_prepared(prepared.id).await?, decoder)?;
+            // The rows follow the definitions sent with them.
+            let types = session.read_definitions(columns).await?;
+            let formats = decoder.binary_formats(&types).ok_or(WireError::Malformed(
+                "the executed statement's column types differ from the prepared one's",
+            ))?;
+            return Ok(Some(BinaryRows {
+                statement: prepared.id,
+                layouts: types.iter().map(|t| t.layout()).collect(),
+                formats,
+            }));
+        }
+        session.close_prepared(prepared.id).await?;
+    }
+    session.send_query(sql).await?;
+    let columns = resultset_columns(session.read_head().await?, decoder)?;
+    session.skip_columns(columns).await?;
+    Ok(None)
+}
+
+/// The column count a `SELECT`'s first reply announces, checked against the decoder's.
+fn resultset_columns(head: Head, decoder: &TableDecoder) -> Result<u64, WireError> {
+    let columns = match head {
+        Head::Columns(n) => n,
+        Head::Ok(_) => return Err(WireError::Malformed("a SELECT without a resultset")),
+    };
+    if usize::try_from(columns).ok() != Some(decoder.column_count()) {
+        return Err(WireError::Malformed(
+            "a resultset with other columns than selected",
+        ));
+    }
+    Ok(columns)
+}
+
 async fn stream(
     session: &mut Session,
     decoder: &TableDecoder,
@@ -176,15 +250,9 @@ async fn stream(
     options: &ReadOptions,
     out: &BatchSender,
 ) -> Result<Streamed, Stop> {
-    session.send_query(sql).await?;
-    let columns = match session.read_head().await? {
-        Head::Columns(n) => n,
-        Head::Ok(_) => return Err(WireError::Malformed("a SELECT without a resultset").into()),
-    };
-    if usize::try_from(columns).ok() != Some(decoder.column_count()) {
-        return Err(WireError::Malformed("a resultset with other columns than selected").into());
-    }
-    session.skip_columns(columns).await?;
+    let binary = start(session, decoder, sql).await?;
+    let layouts = binary.as_ref().map(|b| b.layouts.as_slice());
+    let formats = binary.as_ref().map_or(&[][..], |b| b.formats.as_slice());
 
     let batch_rows = options.batch_rows.max(1);
     let mut batch = RowBatch::new(decoder.column_count());
@@ -194,11 +262,11 @@ async fn stream(
         shortened: (0, 0),
     };
     let status = loop {
-        if let Some(status) = session.read_row(&mut batch).await? {
+        if let Some(status) = session.read_row(&mut batch, layouts).await? {
             break status;
         }
         let full = batch.rows() >= batch_rows || batch.cell_bytes() >= options.batch_bytes;
-        if full && !send(decoder, &mut batch, &mut streamed, out, options).await? {
+        if full && !send(decoder, formats, &mut batch, &mut streamed, out, options).await? {
             // The receiver is gone (another stage stopped): stop quietly.
             // Dropping the session closes the socket; the server aborts the
             // SELECT, rolls the snapshot back and releases its metadata locks.
@@ -208,8 +276,11 @@ async fn stream(
         }
     };
     session.finish_results(status).await?;
+    if let Some(binary) = &binary {
+        session.close_prepared(binary.statement).await?;
+    }
     if batch.rows() > 0 {
-        send(decoder, &mut batch, &mut streamed, out, options).await?;
+        send(decoder, formats, &mut batch, &mut streamed, out, options).await?;
     }
     streamed.complete = true;
     Ok(streamed)
@@ -218,17 +289,18 @@ async fn stream(
 /// Decodes the gathered rows into one batch and sends it; `false` when the receiver is gone.
 async fn send(
     decoder: &TableDecoder,
+    formats: &[CellFormat],
     batch: &mut RowBatch,
     streamed: &mut Streamed,
     out: &BatchSender,
     options: &ReadOptions,
 ) -> Result<bool, Stop> {
     let views = batch.views();
-    let (rows, longest) = decoder.shortened(&views);
+    let (rows, longest) = decoder.shortened(&views, formats);
     let (before, most) = streamed.shortened;
     streamed.shortened = (before + rows, most.max(longest));
     let decoded = decoder
-        .decode(&views, streamed.rows)
+        .decode(&views, streamed.rows, formats)
         .map_err(Stop::Decode)?;
     drop(views);
     streamed.rows += u64::try_from(batch.rows()).unwrap_or(u64::MAX);
