@@ -1,11 +1,16 @@
-//! MySQL hot paths without a server: text-protocol rows → Arrow (the reader:
-//! from row packets as the direct protocol reader holds them, and from cell
+//! MySQL hot paths without a server: rows → Arrow (the reader: binary and
+//! text row packets as the direct protocol reader holds them, and text cell
 //! vectors as the mysql_async fallback holds them), and Arrow → LOAD DATA text
 //! (the writer).
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use ferry_benches::{lineitem_batch, lineitem_row_packets, lineitem_table, lineitem_text_rows};
-use ferry_connectors::mysql::{decode_row_packets, decode_text_rows, encode_load_data};
+use ferry_benches::{
+    lineitem_batch, lineitem_binary_row_packets, lineitem_row_packets, lineitem_table,
+    lineitem_text_rows, LINEITEM_WIRE_TYPES,
+};
+use ferry_connectors::mysql::{
+    decode_binary_row_packets, decode_row_packets, decode_text_rows, encode_load_data,
+};
 use std::hint::black_box;
 
 const ROWS: usize = 8192;
@@ -27,6 +32,17 @@ fn decode(c: &mut Criterion) {
     // Includes splitting each packet into cells, as the streaming reader does.
     group.bench_function("decode_row_packets_to_arrow", |b| {
         b.iter(|| decode_row_packets(black_box(&table), black_box(&packets)))
+    });
+    let binary = lineitem_binary_row_packets(ROWS);
+    let binary: Vec<&[u8]> = binary.iter().map(Vec::as_slice).collect();
+    group.bench_function("decode_binary_row_packets_to_arrow", |b| {
+        b.iter(|| {
+            decode_binary_row_packets(
+                black_box(&table),
+                black_box(&LINEITEM_WIRE_TYPES),
+                black_box(&binary),
+            )
+        })
     });
     let batch = lineitem_batch(ROWS);
     group.bench_function("encode_arrow_to_load_data", |b| {

@@ -96,6 +96,60 @@ pub fn lineitem_row_packets(rows: usize) -> Vec<Vec<u8>> {
         .collect()
 }
 
+/// The type codes and UNSIGNED flags of `lineitem_table()`'s columns in a
+/// resultset: BIGINT, INT, two DECIMALs, CHAR, DATE, VARCHAR.
+pub const LINEITEM_WIRE_TYPES: [(u8, bool); 7] = [
+    (8, false),
+    (3, false),
+    (246, false),
+    (246, false),
+    (254, false),
+    (10, false),
+    (253, false),
+];
+
+/// [`lineitem_text_rows`] as a prepared statement's binary rows: a 0x00
+/// header, a NULL bitmap (no NULLs), integers as little-endian fields, the
+/// date as a length byte and year, month, day, the rest length-encoded.
+pub fn lineitem_binary_row_packets(rows: usize) -> Vec<Vec<u8>> {
+    let short = |cell: &[u8]| {
+        u8::try_from(cell.len())
+            .ok()
+            .filter(|&l| l < 251)
+            .unwrap_or_else(|| panic!("bench data: cell too long"))
+    };
+    lineitem_text_rows(rows)
+        .iter()
+        .enumerate()
+        .map(|(i, cells)| {
+            // Header, then a bitmap of (7 + 2) bits.
+            let mut packet = vec![0, 0, 0];
+            let key = i64::try_from(i / 4).unwrap_or_else(|_| panic!("bench data: key"));
+            packet.extend_from_slice(&key.to_le_bytes());
+            let line = i32::try_from(i % 7 + 1).unwrap_or_else(|_| panic!("bench data: line"));
+            packet.extend_from_slice(&line.to_le_bytes());
+            for cell in &cells[2..5] {
+                packet.push(short(cell));
+                packet.extend_from_slice(cell);
+            }
+            let date = chrono::NaiveDate::parse_from_str(
+                std::str::from_utf8(&cells[5]).unwrap_or_default(),
+                "%Y-%m-%d",
+            )
+            .unwrap_or_else(|e| panic!("bench data: bad date: {e}"));
+            use chrono::Datelike;
+            let year = u16::try_from(date.year()).unwrap_or_else(|_| panic!("bench data: year"));
+            packet.push(4);
+            packet.extend_from_slice(&year.to_le_bytes());
+            packet.push(u8::try_from(date.month()).unwrap_or_default());
+            packet.push(u8::try_from(date.day()).unwrap_or_default());
+            packet.push(short(&cells[6]));
+            packet.extend_from_slice(&cells[6]);
+            packet
+        })
+        .collect()
+}
+
 /// Days since 1970-01-01 of an ISO `YYYY-MM-DD` date.
 fn days_from_iso(text: &[u8]) -> i32 {
     let date = std::str::from_utf8(text)
@@ -155,7 +209,9 @@ pub fn lineitem_copy_stream(batch: &RecordBatch) -> Vec<u8> {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
-    use ferry_connectors::mysql::{decode_row_packets, decode_text_rows, encode_load_data};
+    use ferry_connectors::mysql::{
+        decode_binary_row_packets, decode_row_packets, decode_text_rows, encode_load_data,
+    };
     use ferry_connectors::postgres::{decode_copy_stream, encode_copy_batch};
 
     /// The PostgreSQL decoder reads back exactly what the encoder wrote.
@@ -181,6 +237,11 @@ mod tests {
         let packets: Vec<&[u8]> = packets.iter().map(Vec::as_slice).collect();
         let from_packets = decode_row_packets(&lineitem_table(), &packets).unwrap();
         assert_eq!(from_packets, decoded);
+        let binary = lineitem_binary_row_packets(100);
+        let binary: Vec<&[u8]> = binary.iter().map(Vec::as_slice).collect();
+        let from_binary =
+            decode_binary_row_packets(&lineitem_table(), &LINEITEM_WIRE_TYPES, &binary).unwrap();
+        assert_eq!(from_binary, decoded);
     }
 
     #[test]

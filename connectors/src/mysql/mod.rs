@@ -31,5 +31,5 @@ mod write;
 pub use decode::decode_text_rows;
 pub use encode::encode_load_data;
 pub use read::{MySqlSource, DRIVER_READER_ENV};
-pub use wire::decode_row_packets;
+pub use wire::{decode_binary_row_packets, decode_row_packets};
 pub use write::MySqlTarget;

@@ -45,7 +45,7 @@ mod scan;
 mod tests;
 
 pub(crate) use handshake::Session;
-pub use resultset::decode_row_packets;
+pub use resultset::{decode_binary_row_packets, decode_row_packets};
 pub(crate) use scan::{
     failed, open, read_on, read_table, Opened, PieceRead, Protocol, Scan, START_SNAPSHOT,
 };

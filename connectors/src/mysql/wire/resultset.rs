@@ -17,7 +17,7 @@ use super::message::{
     EOF_HEADER, ERR_HEADER, NULL_CELL, OK_HEADER, SERVER_MORE_RESULTS_EXISTS,
 };
 use super::WireError;
-use crate::mysql::binary::CellLayout;
+use crate::mysql::binary::{CellLayout, WireType};
 use crate::mysql::decode::{TableDecoder, TextRow};
 use crate::mysql::error::data_error;
 use crate::Result;
@@ -368,6 +368,36 @@ pub fn decode_row_packets(table: &Table, payloads: &[&[u8]]) -> Result<RecordBat
             .map_err(|e| data_error(&table.name, "*", e.to_string()))?;
     }
     decoder.decode(&batch.views(), 0, &[])
+}
+
+/// Decodes binary-resultset row payloads (a 0x00 header, the NULL bitmap,
+/// then the cells: what a server sends for a prepared `SELECT` of `table`'s
+/// copied columns) into one batch, as the direct MySQL reader does.
+/// `column_types` holds each column's type code and UNSIGNED flag, as its
+/// column definition gives them. Entry point for benchmarks.
+pub fn decode_binary_row_packets(
+    table: &Table,
+    column_types: &[(u8, bool)],
+    payloads: &[&[u8]],
+) -> Result<RecordBatch> {
+    let decoder = TableDecoder::new(table)?;
+    let types: Vec<WireType> = column_types
+        .iter()
+        .map(|&(code, unsigned)| WireType { code, unsigned })
+        .collect();
+    let formats = decoder
+        .binary_formats(&types)
+        .ok_or_else(|| data_error(&table.name, "*", "no binary reading of these column types"))?;
+    let layouts: Vec<CellLayout> = types.iter().map(|t| t.layout()).collect();
+    let mut batch = RowBatch::new(decoder.column_count());
+    for payload in payloads {
+        let from = batch.data.len();
+        batch.data.extend_from_slice(payload);
+        batch
+            .push_row(from, Some(&layouts))
+            .map_err(|e| data_error(&table.name, "*", e.to_string()))?;
+    }
+    decoder.decode(&batch.views(), 0, &formats)
 }
 
 #[cfg(test)]

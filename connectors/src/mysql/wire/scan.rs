@@ -188,6 +188,9 @@ impl From<WireError> for Stop {
     }
 }
 
+/// "Can't create more than max_prepared_stmt_count statements".
+const ER_MAX_PREPARED_STMT_COUNT_REACHED: u16 = 1461;
+
 /// A resultset of binary rows: the statement to close after it, how its
 /// rows are laid out and how their cells are read.
 pub(super) struct BinaryRows {
@@ -203,8 +206,21 @@ pub(super) async fn start(
     decoder: &TableDecoder,
     sql: &str,
 ) -> Result<Option<BinaryRows>, WireError> {
-    if session.binary_rows {
-        let prepared = session.prepare(sql).await?;
+    let prepared = if session.binary_rows {
+        match session.prepare(sql).await {
+            Ok(prepared) => Some(prepared),
+            // The server's limit on prepared statements is reached (other
+            // clients hold them): a query needs none.
+            Err(WireError::Server {
+                code: ER_MAX_PREPARED_STMT_COUNT_REACHED,
+                ..
+            }) => None,
+            Err(e) => return Err(e),
+        }
+    } else {
+        None
+    };
+    if let Some(prepared) = prepared {
         let planned = (prepared.params == 0)
             .then(|| decoder.binary_formats(&prepared.columns))
             .flatten();
