@@ -13,7 +13,7 @@
 //! sent as text: `tests/mysql_wire.rs` compares the two readers on every type.
 
 use super::decode::ColumnDecoder;
-use super::timefmt::civil_days;
+use super::timefmt::{civil_days, datetime_micros, time_of_day, MICROS_PER_DAY};
 use std::borrow::Cow;
 
 /// Column type codes (MySQL's `enum_field_types`) whose binary cells are not
@@ -34,9 +34,6 @@ const YEAR: u8 = 13;
 
 /// The UNSIGNED bit of a column definition's flags.
 pub(crate) const UNSIGNED_FLAG: u16 = 0x20;
-
-const MICROS_PER_SECOND: i64 = 1_000_000;
-const MICROS_PER_DAY: i64 = 86_400 * MICROS_PER_SECOND;
 
 /// A resultset column's type as its definition packet gives it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -215,14 +212,9 @@ pub(crate) fn date_cell(raw: &[u8]) -> Option<i32> {
 /// A counted DATETIME or TIMESTAMP cell → microseconds since 1970-01-01 00:00:00.
 pub(crate) fn datetime_cell(raw: &[u8]) -> Option<i64> {
     let s = stamp(raw)?;
-    if s.hour > 23 || s.minute > 59 || s.second > 59 || s.micros >= MICROS_PER_SECOND {
-        return None;
-    }
-    let days = civil_days(s.year, s.month, s.day)?;
-    Some(
-        days * MICROS_PER_DAY
-            + ((s.hour * 60 + s.minute) * 60 + s.second) * MICROS_PER_SECOND
-            + s.micros,
+    datetime_micros(
+        (s.year, s.month, s.day),
+        (s.hour, s.minute, s.second, s.micros),
     )
 }
 
@@ -247,10 +239,7 @@ fn duration_fields(raw: &[u8]) -> Option<(bool, i64, i64, i64, i64, i64)> {
 /// A counted TIME cell → signed microseconds.
 pub(crate) fn time_cell(raw: &[u8]) -> Option<i64> {
     let (negative, days, h, mi, s, micros) = duration_fields(raw)?;
-    if h > 23 || mi > 59 || s > 59 || micros >= MICROS_PER_SECOND {
-        return None;
-    }
-    let magnitude = (((days * 24 + h) * 60 + mi) * 60 + s) * MICROS_PER_SECOND + micros;
+    let magnitude = days * MICROS_PER_DAY + time_of_day(h, mi, s, micros)?;
     Some(if negative { -magnitude } else { magnitude })
 }
 

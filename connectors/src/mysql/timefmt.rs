@@ -5,8 +5,8 @@
 //! Dates use the proleptic Gregorian calendar (Howard Hinnant's `days_from_civil`).
 //! Zero dates (`0000-00-00`, or a zero month/day) have no calendar value and are refused.
 
-const MICROS_PER_SECOND: i64 = 1_000_000;
-const MICROS_PER_DAY: i64 = 86_400 * MICROS_PER_SECOND;
+pub(crate) const MICROS_PER_SECOND: i64 = 1_000_000;
+pub(crate) const MICROS_PER_DAY: i64 = 86_400 * MICROS_PER_SECOND;
 
 /// Days since 1970-01-01 of a proleptic Gregorian date.
 pub(crate) fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
@@ -108,11 +108,24 @@ pub(crate) fn parse_datetime(s: &[u8]) -> Option<i64> {
         digits(&s[14..16])?,
         digits(&s[17..19])?,
     );
-    if h > 23 || mi > 59 || se > 59 {
-        return None;
-    }
-    let micros = fraction(&s[19..])?;
-    Some(days * MICROS_PER_DAY + ((h * 60 + mi) * 60 + se) * MICROS_PER_SECOND + micros)
+    Some(days * MICROS_PER_DAY + time_of_day(h, mi, se, fraction(&s[19..])?)?)
+}
+
+/// Microseconds since midnight of a time of day, or `None` past 23:59:59.999999.
+pub(crate) fn time_of_day(h: i64, mi: i64, s: i64, micros: i64) -> Option<i64> {
+    ((0..=23).contains(&h)
+        && (0..=59).contains(&mi)
+        && (0..=59).contains(&s)
+        && (0..MICROS_PER_SECOND).contains(&micros))
+    .then(|| ((h * 60 + mi) * 60 + s) * MICROS_PER_SECOND + micros)
+}
+
+/// Microseconds since 1970-01-01 00:00:00 of a calendar date and a time of
+/// day, or `None` when either is not a valid one ([`civil_days`], [`time_of_day`]).
+pub(crate) fn datetime_micros(date: (i64, i64, i64), time: (i64, i64, i64, i64)) -> Option<i64> {
+    let (y, m, d) = date;
+    let (h, mi, s, micros) = time;
+    Some(civil_days(y, m, d)? * MICROS_PER_DAY + time_of_day(h, mi, s, micros)?)
 }
 
 /// `[-]H..H:MM:SS[.ffffff]` (MySQL TIME, −838:59:59 to 838:59:59) → signed microseconds.
