@@ -5,7 +5,7 @@
 //!
 //! ```text
 //! source reader (ordered by key) ─queue─┐
-//!                                       ├─▶ blocking thread: cast + KeyedDiff (rayon hashing)
+//!                                       ├─▶ blocking thread: cast + KeyedDiff (hashing; rayon past 2,048 rows)
 //! target reader (ordered by key) ─queue─┘
 //! ```
 //! Each queue holds at most 4 batches and 16 MiB ([`read_side`]), so a
