@@ -5,10 +5,10 @@
 //! are processed in chunks, on rayon when a batch holds several: each column
 //! appends its values to its own buffer (type dispatch once per column per
 //! chunk), then each row's bytes are gathered from those buffers and hashed
-//! once. This replaced a hash per value
-//! plus a hash over the value hashes: 14–23% less time per batch in the
-//! criterion bench (`verify_hash`); verifying SF1 lineitem end to end, within
-//! noise of before (the servers bound it).
+//! once. This replaced a hash per value plus a hash over the value hashes:
+//! 14–23% less time per batch in the criterion bench (`verify_hash`);
+//! verifying SF1 lineitem end to end, within noise of before (the servers
+//! bound it).
 //!
 //! A [`ChunkDigest`] is a row count plus the wrapping sum of row hashes: the
 //! order of rows and the way they were split into batches do not change it,
