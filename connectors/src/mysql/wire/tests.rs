@@ -7,7 +7,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use super::scan::start;
-use super::{open, read_table, Opened, Protocol, Scan};
+use super::{open, read_table, Opened, Protocol, Scan, Session};
 use crate::mysql::binary::CellFormat;
 use crate::mysql::decode::TableDecoder;
 use crate::mysql::read::select_sql;
@@ -15,14 +15,30 @@ use crate::mysql::MySqlSource;
 use crate::{Endpoint, ReadOptions, Source};
 use arrow_array::RecordBatch;
 use ferry_fixtures::MySqlDb;
+use ferry_schema::Table;
 
 const TYPES_SQL: &str = include_str!("../../../../fixtures/sql/types_mysql.sql");
 
-async fn scan(
-    endpoint: &Endpoint,
-    table: &ferry_schema::Table,
-    protocol: Protocol,
-) -> Vec<RecordBatch> {
+/// A fresh database holding the type fixture, and its `types_mysql` table as introspected.
+async fn types_fixture(name: &str) -> (MySqlDb, Endpoint, Table) {
+    let db = MySqlDb::create(name).await;
+    db.execute(TYPES_SQL).await;
+    let endpoint = Endpoint::parse(&db.url).unwrap();
+    let source = MySqlSource::connect(&endpoint).await.unwrap();
+    let schema = source.introspect().await.unwrap();
+    let table = schema.table("types_mysql").unwrap().clone();
+    (db, endpoint, table)
+}
+
+/// A direct-reader session that asks for what the public read path asks for.
+async fn preferred_session(endpoint: &Endpoint) -> Session {
+    let Opened::Session(session) = open(endpoint, Protocol::PREFERRED).await.unwrap() else {
+        panic!("the direct reader cannot talk to the test server");
+    };
+    session
+}
+
+async fn scan(endpoint: &Endpoint, table: &Table, protocol: Protocol) -> Vec<RecordBatch> {
     let options = ReadOptions {
         batch_rows: 2,
         ..ReadOptions::default()
@@ -44,37 +60,25 @@ async fn scan(
 
 #[tokio::test]
 async fn eof_and_ok_terminated_binary_and_text_resultsets_read_alike() {
-    let db = MySqlDb::create("my_wire_eof").await;
-    db.execute(TYPES_SQL).await;
-    let endpoint = Endpoint::parse(&db.url).unwrap();
-    let source = MySqlSource::connect(&endpoint).await.unwrap();
-    let table = source.introspect().await.unwrap();
-    let table = table.table("types_mysql").unwrap();
-    let preferred = scan(&endpoint, table, Protocol::PREFERRED).await;
+    let (_db, endpoint, table) = types_fixture("my_wire_eof").await;
+    let preferred = scan(&endpoint, &table, Protocol::PREFERRED).await;
     assert_eq!(preferred.len(), 2);
     for (deprecate_eof, binary_rows) in [(false, true), (true, false), (false, false)] {
         let protocol = Protocol {
             deprecate_eof,
             binary_rows,
         };
-        let other = scan(&endpoint, table, protocol).await;
+        let other = scan(&endpoint, &table, protocol).await;
         assert_eq!(preferred, other, "{protocol:?}");
     }
 }
 
 #[tokio::test]
 async fn numbers_dates_and_times_arrive_as_binary_cells() {
-    let db = MySqlDb::create("my_wire_binary").await;
-    db.execute(TYPES_SQL).await;
-    let endpoint = Endpoint::parse(&db.url).unwrap();
-    let source = MySqlSource::connect(&endpoint).await.unwrap();
-    let schema = source.introspect().await.unwrap();
-    let table = schema.table("types_mysql").unwrap();
-    let decoder = TableDecoder::new(table).unwrap();
-    let sql = select_sql(&endpoint.database, table, &ReadOptions::default());
-    let Opened::Session(mut session) = open(&endpoint, Protocol::PREFERRED).await.unwrap() else {
-        panic!("the direct reader cannot talk to the test server");
-    };
+    let (_db, endpoint, table) = types_fixture("my_wire_binary").await;
+    let decoder = TableDecoder::new(&table).unwrap();
+    let sql = select_sql(&endpoint.database, &table, &ReadOptions::default());
+    let mut session = preferred_session(&endpoint).await;
     let binary = start(&mut session, &decoder, &sql)
         .await
         .unwrap()
@@ -97,7 +101,7 @@ async fn numbers_dates_and_times_arrive_as_binary_cells() {
 
 #[tokio::test]
 async fn a_column_without_a_binary_reading_is_read_as_text() {
-    use ferry_schema::{Column, LogicalType, Table};
+    use ferry_schema::{Column, LogicalType};
     let db = MySqlDb::create("my_wire_text").await;
     let endpoint = Endpoint::parse(&db.url).unwrap();
     // An integer expression read into a text column: the binary protocol
@@ -108,9 +112,7 @@ async fn a_column_without_a_binary_reading_is_read_as_text() {
     );
     let decoder = TableDecoder::new(&table).unwrap();
     let sql = "SELECT 42 AS c UNION ALL SELECT NULL";
-    let Opened::Session(mut session) = open(&endpoint, Protocol::PREFERRED).await.unwrap() else {
-        panic!("the direct reader cannot talk to the test server");
-    };
+    let mut session = preferred_session(&endpoint).await;
     assert!(start(&mut session, &decoder, sql).await.unwrap().is_none());
     drop(session);
 
