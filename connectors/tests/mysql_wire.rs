@@ -9,7 +9,8 @@
 mod common;
 
 use arrow_array::cast::AsArray;
-use arrow_array::{Array, RecordBatch};
+use arrow_array::Array;
+use common::read_all;
 use ferry_connectors::mysql::MySqlSource;
 use ferry_connectors::{ConnectorError, Endpoint, ReadOptions, Result, Source};
 use ferry_fixtures::MySqlDb;
@@ -30,23 +31,6 @@ const EDGE_SQL: &str = "CREATE TABLE edge (id INT PRIMARY KEY, b MEDIUMBLOB, \
        (3, x'', NULL, REPEAT('c', 65535), -1),
        (4, NULL, 'x', REPEAT('d', 65536), NULL),
        (5, REPEAT(x'FE', 70000), REPEAT('é', 20000), '', 7)";
-
-/// Every batch `source` sends for `table`, or its error.
-async fn read_all(
-    source: &MySqlSource,
-    table: &Table,
-    options: ReadOptions,
-) -> (Result<u64>, Vec<RecordBatch>) {
-    let (tx, mut rx) = tokio::sync::mpsc::channel(2);
-    let collect = async {
-        let mut batches = Vec::new();
-        while let Some(b) = rx.recv().await {
-            batches.push(b);
-        }
-        batches
-    };
-    tokio::join!(source.read_table(table, options, tx), collect)
-}
 
 async fn sources(db: &MySqlDb) -> (MySqlSource, MySqlSource) {
     let endpoint = Endpoint::parse(&db.url).unwrap();

@@ -2,8 +2,11 @@
 //! become `Unreachable` / `Auth` / `NotFound`, everything else `Server` with the
 //! SQLSTATE in `code` so the engine can tell constraint violations apart.
 //!
+//! The direct reader's errors ([`super::wire`]) are mapped the same way.
+//!
 //! tokio-postgres never puts the password into its messages, and neither do we.
 
+use super::wire::{ServerError, WireError};
 use crate::{ConnectorError, Endpoint};
 use tokio_postgres::error::SqlState;
 
@@ -14,17 +17,13 @@ pub(crate) const DIALECT: &str = "postgres";
 fn describe(e: &tokio_postgres::Error) -> (String, Option<String>) {
     match e.as_db_error() {
         Some(db) => {
-            let mut text = db.message().to_string();
-            if let Some(detail) = db.detail() {
-                text.push_str(" (");
-                text.push_str(detail);
-                text.push(')');
-            }
-            if let Some(hint) = db.hint() {
-                text.push_str("; hint: ");
-                text.push_str(hint);
-            }
-            (text, Some(db.code().code().to_string()))
+            let fields = ServerError {
+                code: db.code().code().to_string(),
+                message: db.message().to_string(),
+                detail: db.detail().map(str::to_string),
+                hint: db.hint().map(str::to_string),
+            };
+            (fields.describe(), Some(fields.code))
         }
         None => (e.to_string(), None),
     }
@@ -57,7 +56,20 @@ pub(crate) fn mismatch(context: impl Into<String>, detail: impl Into<String>) ->
 /// SQLSTATE never reached a server that could answer: the endpoint is unreachable.
 pub(crate) fn connect(endpoint: &Endpoint, e: &tokio_postgres::Error) -> ConnectorError {
     let (detail, code) = describe(e);
-    let Some(state) = e.as_db_error().map(|db| db.code().clone()) else {
+    refusal(endpoint, detail, code)
+}
+
+/// As [`connect`], for the direct reader's sessions ([`super::wire`]).
+pub(crate) fn wire_connect(endpoint: &Endpoint, e: WireError) -> ConnectorError {
+    match e {
+        WireError::Server(s) => refusal(endpoint, s.describe(), Some(s.code)),
+        other => refusal(endpoint, other.to_string(), None),
+    }
+}
+
+/// A connection refused with SQLSTATE `code` (none: no server answered).
+fn refusal(endpoint: &Endpoint, detail: String, code: Option<String>) -> ConnectorError {
+    let Some(state) = code.as_deref().map(SqlState::from_code) else {
         return ConnectorError::Unreachable {
             dialect: DIALECT,
             endpoint: endpoint.location(),
@@ -87,6 +99,20 @@ pub(crate) fn connect(endpoint: &Endpoint, e: &tokio_postgres::Error) -> Connect
             detail,
             code,
         }
+    }
+}
+
+/// A failed statement on a direct session: as [`server`].
+pub(crate) fn wire(context: impl Into<String>, e: WireError) -> ConnectorError {
+    let (detail, code) = match e {
+        WireError::Server(s) => (s.describe(), Some(s.code)),
+        other => (other.to_string(), None),
+    };
+    ConnectorError::Server {
+        dialect: DIALECT,
+        context: context.into(),
+        detail,
+        code,
     }
 }
 

@@ -3,14 +3,20 @@
 //! Arrow batches.
 //!
 //! ```text
-//! CopyOutStream chunks ─▶ CopyParser (one reused buffer + field table per batch)
+//! wire::CopyOut (direct session) ─┐
+//! CopyOutStream (tokio-postgres) ─┴▶ CopyParser (one reused buffer + field table per batch)
 //!                          └─ every batch_rows rows / batch_bytes ─▶ decode.rs, column by column ─▶ RecordBatch ─▶ channel
 //! ```
+//!
+//! Tables are read over direct sessions ([`super::wire`]) unless the server
+//! needs something they do not speak or [`DRIVER_READER_ENV`] is `1`; then
+//! through the tokio-postgres pool, which also serves every other query.
 
 use super::catalog;
 use super::conn::{self, Pool};
 use super::decode::{self, Cells, Decoder, Field};
 use super::error::{self as pgerr, DIALECT};
+use super::wire::{self, WireError};
 use super::{pieces, sample, snapshot};
 use crate::digests::{long_values, LongValues};
 use crate::{
@@ -23,7 +29,7 @@ use async_trait::async_trait;
 use ferry_schema::{ident, Dialect, LogicalType, Schema, Table};
 use futures_util::StreamExt;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 use tokio_postgres::{CopyOutStream, IsolationLevel, NoTls};
 
 /// Sessions a source opens at most (tables read concurrently).
@@ -31,9 +37,24 @@ const SOURCE_SESSIONS: usize = 16;
 /// `PGCOPY\n\xff\r\n\0`: the binary COPY signature.
 const SIGNATURE: &[u8; 11] = b"PGCOPY\n\xff\r\n\0";
 
+/// Environment variable that makes every table read go through
+/// tokio-postgres (`1`): for comparing the two readers, e.g. in benchmarks.
+pub const DRIVER_READER_ENV: &str = "FERRY_PG_DRIVER_READER";
+
+/// The transaction every table read runs in: one snapshot for the whole
+/// table, and a guarantee that ferry never writes to its source.
+const BEGIN_READ: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
+
 /// A PostgreSQL database read as a ferry source (one schema of it).
 pub struct PgSource {
     pool: Pool,
+    /// Read every table through tokio-postgres.
+    driver_reader: bool,
+    /// Why a direct session could not be opened, once one could not: later
+    /// tables go straight to tokio-postgres.
+    wire_refusal: OnceLock<String>,
+    /// Direct sessions whose last read ended cleanly, for the next table.
+    idle: Mutex<Vec<wire::Session>>,
 }
 
 impl PgSource {
@@ -44,7 +65,69 @@ impl PgSource {
         conn::check_schema(&client, endpoint).await?;
         Ok(PgSource {
             pool: Pool::new(endpoint, client, SOURCE_SESSIONS),
+            driver_reader: std::env::var_os(DRIVER_READER_ENV).is_some_and(|v| v == "1"),
+            wire_refusal: OnceLock::new(),
+            idle: Mutex::new(Vec::new()),
         })
+    }
+
+    /// Chooses the reader: `true` reads tables through tokio-postgres rather
+    /// than direct sessions (the default unless [`DRIVER_READER_ENV`] is `1`).
+    pub fn with_driver_reader(mut self, driver: bool) -> Self {
+        self.driver_reader = driver;
+        self
+    }
+
+    /// Why direct sessions are not used for this server (the reason given
+    /// when one could not be opened); `None` while they are.
+    pub fn wire_refusal(&self) -> Option<&str> {
+        self.wire_refusal.get().map(String::as_str)
+    }
+
+    /// A direct session inside a new read-only transaction: an idle one
+    /// when there is one still open, else a new one. `None` when the server
+    /// needs something direct sessions do not speak (remembered, so later
+    /// tables do not try again).
+    async fn begin_direct(&self, context: &str) -> Result<Option<wire::Session>> {
+        if self.driver_reader || self.wire_refusal.get().is_some() {
+            return Ok(None);
+        }
+        let reused = self.idle.lock().ok().and_then(|mut idle| idle.pop());
+        if let Some(mut session) = reused {
+            // The server may have closed it meanwhile (idle timeout, restart).
+            if session.execute(BEGIN_READ).await.is_ok() {
+                return Ok(Some(session));
+            }
+        }
+        let endpoint = self.pool.endpoint();
+        let mut session = match wire::connect(endpoint).await {
+            Ok(session) => session,
+            Err(WireError::Unsupported(why)) => {
+                let _ = self.wire_refusal.set(why);
+                return Ok(None);
+            }
+            Err(WireError::Malformed(what)) => {
+                // A reply this client cannot parse: the driver may know better.
+                let _ = self.wire_refusal.set(what.to_string());
+                return Ok(None);
+            }
+            Err(e) => return Err(pgerr::wire_connect(endpoint, e)),
+        };
+        session
+            .execute(BEGIN_READ)
+            .await
+            .map_err(|e| pgerr::wire(context, e))?;
+        Ok(Some(session))
+    }
+
+    /// Keeps a session whose read ended cleanly for the next table, up to
+    /// as many as the pool holds.
+    fn keep_idle(&self, session: wire::Session) {
+        if let Ok(mut idle) = self.idle.lock() {
+            if idle.len() < SOURCE_SESSIONS {
+                idle.push(session);
+            }
+        }
     }
 
     fn qualified(&self, table: &str) -> String {
@@ -103,23 +186,6 @@ impl Source for PgSource {
             self.qualified(&table.name)
         );
         let ctx = || format!("reading table {}", table.name);
-        let mut client = self.pool.get().await?;
-        let cancel = client.cancel_token();
-        // One snapshot for the whole table, and a guarantee that ferry never writes to its source.
-        let tx = client
-            .build_transaction()
-            .isolation_level(IsolationLevel::RepeatableRead)
-            .read_only(true)
-            .start()
-            .await
-            .map_err(|e| pgerr::server(ctx(), &e))?;
-        if let Some(id) = &options.snapshot {
-            // Must be the transaction's first statement; the exporting
-            // session (held by the engine's guard) keeps the snapshot alive.
-            tx.batch_execute(&snapshot::import_sql(id))
-                .await
-                .map_err(|e| pgerr::server(ctx(), &e))?;
-        }
         let rows = Batches {
             table,
             decoders: &decoders,
@@ -157,6 +223,31 @@ impl Source for PgSource {
                 queries.push((sql, batches));
             }
         }
+        if let Some(mut session) = self.begin_direct(&ctx()).await? {
+            let read = read_direct(&mut session, &queries, &options, &out).await?;
+            // A read stopped early left rows unsent: that session is dropped
+            // (closing it ends the COPY), never reused.
+            if read.complete {
+                self.keep_idle(session);
+            }
+            return Ok(read.rows);
+        }
+        let mut client = self.pool.get().await?;
+        let cancel = client.cancel_token();
+        let tx = client
+            .build_transaction()
+            .isolation_level(IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .await
+            .map_err(|e| pgerr::server(ctx(), &e))?;
+        if let Some(id) = &options.snapshot {
+            // Must be the transaction's first statement; the exporting
+            // session (held by the engine's guard) keeps the snapshot alive.
+            tx.batch_execute(&snapshot::import_sql(id))
+                .await
+                .map_err(|e| pgerr::server(ctx(), &e))?;
+        }
         let mut rows_read = 0;
         for (i, (sql, batches)) in queries.iter().enumerate() {
             let stream = tx
@@ -164,7 +255,7 @@ impl Source for PgSource {
                 .await
                 .map_err(|e| pgerr::server(ctx(), &e))?;
             futures_util::pin_mut!(stream);
-            let pumped = pump(stream.as_mut(), batches, &options, &out).await;
+            let pumped = pump(&mut Feed::Driver(stream.as_mut()), batches, &options, &out).await;
             if !matches!(pumped, Ok(Pumped { complete: true, .. })) {
                 // The consumer went away or a value could not be decoded: stop the COPY
                 // server-side instead of streaming the rest of the table, and drain what
@@ -369,6 +460,7 @@ pub fn decode_copy_stream(table: &Table, stream: &[u8]) -> Result<RecordBatch> {
 }
 
 /// How far [`pump`] got.
+#[derive(Debug, Clone, Copy)]
 struct Pumped {
     /// Rows sent to the channel.
     rows: u64,
@@ -390,10 +482,86 @@ struct Batches<'a> {
     flagged: bool,
 }
 
+/// Runs a table's queries (its rows, then the pieces of its long values)
+/// on a direct session that [`PgSource::begin_direct`] put in a
+/// transaction, and commits. `complete` is false when the consumer went
+/// away: the session is then in the middle of a `COPY`.
+async fn read_direct(
+    session: &mut wire::Session,
+    queries: &[(String, Batches<'_>)],
+    options: &ReadOptions,
+    out: &BatchSender,
+) -> Result<Pumped> {
+    let table = queries.first().map_or("", |(_, b)| b.table.name.as_str());
+    let ctx = || format!("reading table {table}");
+    if let Some(id) = &options.snapshot {
+        // Must be the transaction's first statement; the exporting
+        // session (held by the engine's guard) keeps the snapshot alive.
+        session
+            .execute(&snapshot::import_sql(id))
+            .await
+            .map_err(|e| pgerr::wire(ctx(), e))?;
+    }
+    let mut read = Pumped {
+        rows: 0,
+        complete: true,
+        long_rows: 0,
+    };
+    for (i, (sql, batches)) in queries.iter().enumerate() {
+        let copy = session
+            .copy_out(sql)
+            .await
+            .map_err(|e| pgerr::wire(ctx(), e))?;
+        let pumped = pump(&mut Feed::Direct(copy), batches, options, out).await?;
+        if i == 0 {
+            read = pumped;
+        }
+        if !pumped.complete {
+            read.complete = false;
+            return Ok(read);
+        }
+        if read.long_rows == 0 {
+            // No value was shortened: there are no pieces to read.
+            break;
+        }
+    }
+    session
+        .execute("COMMIT")
+        .await
+        .map_err(|e| pgerr::wire(ctx(), e))?;
+    Ok(read)
+}
+
+/// Where a `COPY`'s bytes come from.
+enum Feed<'a> {
+    /// tokio-postgres, one `CopyData` message per item.
+    Driver(Pin<&'a mut CopyOutStream>),
+    /// A direct session, every whole message of a read at once.
+    Direct(wire::CopyOut<'a>),
+}
+
+impl Feed<'_> {
+    /// Appends the stream's next bytes to `buf`; `false` once it is over.
+    async fn next_into(&mut self, buf: &mut Vec<u8>, table: &str) -> Result<bool> {
+        let ctx = || format!("reading table {table}");
+        match self {
+            Feed::Driver(stream) => match stream.next().await {
+                Some(Ok(chunk)) => {
+                    buf.extend_from_slice(&chunk);
+                    Ok(true)
+                }
+                Some(Err(e)) => Err(pgerr::server(ctx(), &e)),
+                None => Ok(false),
+            },
+            Feed::Direct(copy) => copy.feed(buf).await.map_err(|e| pgerr::wire(ctx(), e)),
+        }
+    }
+}
+
 /// Feeds the COPY stream through the parser and sends a batch every
 /// `batch_rows` rows or `batch_bytes` bytes.
 async fn pump(
-    mut stream: Pin<&mut CopyOutStream>,
+    feed: &mut Feed<'_>,
     batches: &Batches<'_>,
     options: &ReadOptions,
     out: &BatchSender,
@@ -405,13 +573,12 @@ async fn pump(
     let mut long_rows = 0u64;
     let batch_rows = options.batch_rows.max(1);
     let mut ended = false;
-    while let Some(chunk) = stream.next().await {
-        let chunk =
-            chunk.map_err(|e| pgerr::server(format!("reading table {}", table.name), &e))?;
+    while feed.next_into(&mut parser.buf, &table.name).await? {
         if ended {
+            // Nothing follows the trailer; whatever did is not parsed.
+            parser.buf.truncate(parser.pos);
             continue;
         }
-        parser.buf.extend_from_slice(&chunk);
         loop {
             let step = parser
                 .step()
