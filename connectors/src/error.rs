@@ -108,6 +108,15 @@ pub enum ConnectorError {
         /// Table name.
         table: String,
     },
+    /// A file of ferry's own on this machine (a spool of long values)
+    /// could not be written or read.
+    #[error("{context}: {detail}")]
+    LocalFile {
+        /// What ferry was doing, naming the table and the directory.
+        context: String,
+        /// The system's message and what to change.
+        detail: String,
+    },
 }
 
 impl ConnectorError {
@@ -116,7 +125,8 @@ impl ConnectorError {
         match self {
             ConnectorError::BadUrl { .. }
             | ConnectorError::Auth { .. }
-            | ConnectorError::NotFound { .. } => ErrorKind::Config,
+            | ConnectorError::NotFound { .. }
+            | ConnectorError::LocalFile { .. } => ErrorKind::Config,
             ConnectorError::Unreachable { .. } => ErrorKind::Transient,
             ConnectorError::UnsupportedType { .. } => ErrorKind::Unsupported,
             ConnectorError::Data { .. } => ErrorKind::Data,

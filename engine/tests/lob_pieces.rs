@@ -40,6 +40,21 @@ fn assert_verified(report: &Report) {
     );
 }
 
+/// Values of `docs.body` and `docs.data` on PostgreSQL longer than [`OVER`].
+async fn long_pg_values(db: &PgDb) -> u64 {
+    let row = db
+        .client()
+        .await
+        .query_one(
+            "SELECT count(*) FILTER (WHERE octet_length(body) > $1)
+                  + count(*) FILTER (WHERE octet_length(data) > $1) FROM docs",
+            &[&i32::try_from(OVER).unwrap()],
+        )
+        .await
+        .unwrap();
+    u64::try_from(row.get::<_, i64>(0)).unwrap()
+}
+
 fn long_values(report: &Report, table: &str) -> u64 {
     report
         .tables
@@ -68,24 +83,14 @@ async fn long_postgres_values_go_in_pieces_into_postgres() {
          INSERT INTO plain VALUES (1, repeat('q', 10));",
     )
     .await;
-    let long: i64 = src
-        .client()
-        .await
-        .query_one(
-            "SELECT count(*) FILTER (WHERE octet_length(body) > 3000)
-                  + count(*) FILTER (WHERE octet_length(data) > 3000) FROM docs",
-            &[],
-        )
-        .await
-        .unwrap()
-        .get(0);
+    let long = long_pg_values(&src).await;
     assert!(long > 100, "the fixture has only {long} long values");
     let dst = PgDb::create("pieces_pg_dst").await;
     let report = run_pieced(&src.url, &dst.url, 300).await;
     assert_verified(&report);
     let docs = report.tables.iter().find(|t| t.source_table == "docs");
     assert!(docs.is_some_and(|t| t.parts > 1), "{}", report.summary());
-    assert_eq!(long_values(&report, "docs"), u64::try_from(long).unwrap());
+    assert_eq!(long_values(&report, "docs"), long);
     assert_eq!(long_values(&report, "plain"), 0);
     common::compare_tables(&src.url, "docs", &dst.url, "docs").await;
     let (body, data): (String, Vec<u8>) = {
@@ -172,28 +177,63 @@ async fn many_rows_with_long_values_are_set_aside_in_rounds() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn long_values_are_not_pieced_into_a_target_that_cannot_join_them() {
-    // MariaDB targets take values whole: the same table copies and verifies.
+async fn long_postgres_values_go_in_pieces_into_mariadb() {
     let src = PgDb::create("pieces_pg_src2").await;
+    // body: 'ü' is two bytes, so 1000-byte pieces cut characters in half;
+    // data holds every byte value, the LOAD DATA escapes (\\, tab, newline,
+    // NUL) among them, cut between pieces too.
+    src.execute(
+        "CREATE TABLE docs (id int PRIMARY KEY, body text NOT NULL, data bytea, note text);
+         INSERT INTO docs SELECT k, repeat('ü', 100 * k), NULL, 'n' || k FROM generate_series(1, 40) AS k;
+         UPDATE docs SET data = (SELECT string_agg(set_byte('\\x00'::bytea, 0, (g * 7 + id) % 256), ''::bytea)
+                                 FROM generate_series(1, 2500 + id * 30) g)
+           WHERE id % 3 = 0;
+         INSERT INTO docs VALUES (41, '', '', NULL), (42, repeat('x', 3000), '\\x5c090a00', '');",
+    )
+    .await;
+    let long = long_pg_values(&src).await;
+    assert!(long > 30, "the fixture has only {long} long values");
+    for split in [0, 10] {
+        let dst = MySqlDb::create("pieces_my_dst").await;
+        let report = run_pieced(&src.url, &dst.url, split).await;
+        assert_verified(&report);
+        let docs = report.tables.iter().find(|t| t.source_table == "docs");
+        assert_eq!(
+            docs.map(|t| t.parts > 1),
+            Some(split > 0),
+            "{}",
+            report.summary()
+        );
+        assert_eq!(long_values(&report, "docs"), long);
+        common::compare_tables(&src.url, "docs", &dst.url, "docs").await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn long_values_are_not_pieced_into_a_target_that_cannot_join_them() {
+    // SQLite targets take values whole: the same table copies and verifies.
+    let src = PgDb::create("pieces_pg_src3").await;
     src.execute(
         "CREATE TABLE docs (id int PRIMARY KEY, body text NOT NULL);
          INSERT INTO docs SELECT k, repeat('ü', 100 * k) FROM generate_series(1, 40) AS k;",
     )
     .await;
-    let dst = MySqlDb::create("pieces_my_dst").await;
-    let report = run_pieced(&src.url, &dst.url, 0).await;
+    let path = std::env::temp_dir().join(format!(
+        "{}.db",
+        ferry_fixtures::unique_name("pieces_sqlite_dst")
+    ));
+    let dst = format!("sqlite://{}", path.display());
+    let report = run_pieced(&src.url, &dst, 0).await;
     assert_verified(&report);
     assert_eq!(long_values(&report, "docs"), 0);
-    common::compare_tables(&src.url, "docs", &dst.url, "docs").await;
+    common::compare_tables(&src.url, "docs", &dst, "docs").await;
+    let _ = std::fs::remove_file(&path);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn long_mariadb_values_go_in_pieces_into_postgres() {
-    let src = MySqlDb::create("pieces_my_src").await;
-    // A latin1 LONGTEXT (its bytes grow as UTF-8), a utf8mb4 MEDIUMTEXT
-    // with 4-byte characters cut between pieces, and a MEDIUMBLOB.
-    src.execute(
-        "CREATE TABLE digits (n INT NOT NULL PRIMARY KEY);
+/// A latin1 LONGTEXT (its bytes grow as UTF-8), a utf8mb4 MEDIUMTEXT with
+/// 4-byte characters cut between pieces, and a MEDIUMBLOB, keyed by two
+/// columns.
+const MARIADB_DOCS: &str = "CREATE TABLE digits (n INT NOT NULL PRIMARY KEY);
          INSERT INTO digits VALUES (0),(1),(2),(3),(4),(5),(6),(7),(8),(9);
          CREATE TABLE docs (
            id INT NOT NULL, part CHAR(2) NOT NULL,
@@ -208,9 +248,12 @@ async fn long_mariadb_values_go_in_pieces_into_postgres() {
            (3, 'a', '', '', '');
          INSERT INTO docs
            SELECT k, 'g', REPEAT(MD5(k), 1 + k % 150), REPEAT(MD5(k), k % 120), UNHEX(REPEAT(MD5(k), k % 140))
-           FROM (SELECT a.n + 10*b.n + 100*c.n + 10 AS k FROM digits a, digits b, digits c) s;",
-    )
-    .await;
+           FROM (SELECT a.n + 10*b.n + 100*c.n + 10 AS k FROM digits a, digits b, digits c) s;";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn long_mariadb_values_go_in_pieces_into_postgres() {
+    let src = MySqlDb::create("pieces_my_src").await;
+    src.execute(MARIADB_DOCS).await;
     let dst = PgDb::create("pieces_my_dst_pg").await;
     let report = run_pieced(&src.url, &dst.url, 300).await;
     assert_verified(&report);
@@ -243,4 +286,17 @@ async fn long_mariadb_values_go_in_pieces_into_postgres() {
     assert_eq!(body, "😀".repeat(2000) + "end");
     assert_no_scratch_left(&dst).await;
     assert_inserted_once_never_updated(&dst, "docs", 1004).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn long_mariadb_values_go_in_pieces_into_mariadb() {
+    let src = MySqlDb::create("pieces_my_src2").await;
+    src.execute(MARIADB_DOCS).await;
+    let dst = MySqlDb::create("pieces_my_dst_my").await;
+    let report = run_pieced(&src.url, &dst.url, 300).await;
+    assert_verified(&report);
+    let docs = report.tables.iter().find(|t| t.source_table == "docs");
+    assert!(docs.is_some_and(|t| t.parts > 1), "{}", report.summary());
+    assert!(long_values(&report, "docs") > 100, "{}", report.summary());
+    common::compare_tables(&src.url, "docs", &dst.url, "docs").await;
 }

@@ -200,14 +200,26 @@ impl BatchEncoder {
     pub(crate) fn write_lines(&self, out: &mut Vec<u8>) {
         out.reserve(self.bufs.iter().map(|b| b.data.len() + self.rows).sum());
         for r in 0..self.rows {
-            for (i, buf) in self.bufs.iter().enumerate() {
-                if i > 0 {
-                    out.push(b'\t');
-                }
-                out.extend_from_slice(buf.value(r));
-            }
-            out.push(b'\n');
+            self.write_line(r, out);
         }
+    }
+
+    /// Appends row `r` of the last batch as a `LOAD DATA` line to `out`.
+    pub(crate) fn write_line(&self, r: usize, out: &mut Vec<u8>) {
+        for (i, buf) in self.bufs.iter().enumerate() {
+            if i > 0 {
+                out.push(b'\t');
+            }
+            out.extend_from_slice(buf.value(r));
+        }
+        out.push(b'\n');
+    }
+
+    /// Column `c` of row `r` of the last batch, as encoded. In the `LOAD
+    /// DATA` format no field holds a raw tab or newline (both are escaped),
+    /// so fields joined by tabs split back the same way.
+    pub(crate) fn field(&self, r: usize, c: usize) -> &[u8] {
+        self.bufs.get(c).map_or(&[], |b| b.value(r))
     }
 
     /// Bytes row `r` of the last batch takes as `(v1,v2,...)`.

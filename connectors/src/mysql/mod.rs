@@ -20,6 +20,7 @@ mod dialect;
 mod encode;
 mod error;
 mod literal;
+mod long_values;
 mod pieces;
 mod read;
 mod sample;

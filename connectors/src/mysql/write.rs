@@ -16,10 +16,13 @@
 use super::conn::open_pool;
 use super::encode::{BatchEncoder, ColumnEncoder, Format};
 use super::error::{data_error, server_error, shorten};
+use super::long_values::LongValues;
 use super::read::count;
+use crate::pieces::{long_rows, pieces_of};
 use crate::{
     BatchReceiver, ConnectorError, Endpoint, LoadMethod, Result, Target, WriteOptions, WriteStats,
 };
+use arrow_array::RecordBatch;
 use async_trait::async_trait;
 use bytes::Bytes;
 use ferry_schema::ident::{quote, quote_qualified};
@@ -158,6 +161,8 @@ impl MySqlTarget {
         Ok(())
     }
 
+    /// Loads the feed with one `LOAD DATA LOCAL` upload; rows holding long
+    /// values wait for their pieces ([`LongValues`]).
     async fn load_data(
         &self,
         conn: &mut Conn,
@@ -179,47 +184,33 @@ impl MySqlTarget {
         );
         let failure: Arc<Mutex<Option<ConnectorError>>> = Arc::default();
         let stats: Arc<Mutex<WriteStats>> = Arc::default();
-        let piece = upload_piece_bytes(self.max_packet);
+        let feed = LoadFeed {
+            rx: batches,
+            rows: encoder,
+            long: None,
+            table: table.clone(),
+            stats: stats.clone(),
+            pending: Bytes::new(),
+            chunk: upload_piece_bytes(self.max_packet),
+            rows_done: false,
+        };
         let stream = futures_util::stream::unfold(
-            (
-                batches,
-                encoder,
-                failure.clone(),
-                stats.clone(),
-                Bytes::new(),
-            ),
-            move |(mut rx, mut enc, failure, stats, mut pending)| async move {
-                // The driver sends each chunk as one packet, which may not exceed
-                // the server's max_allowed_packet: a batch's text goes out in
-                // pieces, so neither a large batch nor a value bigger than the
-                // packet limit stops the load (the server reads the upload as
-                // one stream, whatever its packets).
-                if pending.is_empty() {
-                    let batch = rx.recv().await?;
-                    match enc.encode(&batch, Format::LoadData) {
-                        Ok(()) => {
-                            let mut out = Vec::new();
-                            enc.write_lines(&mut out);
-                            if let Ok(mut s) = stats.lock() {
-                                s.rows += u64::try_from(enc.rows()).unwrap_or(u64::MAX);
-                                s.bytes += u64::try_from(out.len()).unwrap_or(u64::MAX);
-                            }
-                            pending = Bytes::from(out);
+            (feed, failure.clone()),
+            |(mut feed, failure)| async move {
+                match feed.next().await {
+                    Ok(Some(chunk)) => Some((Ok(chunk), (feed, failure))),
+                    Ok(None) => None,
+                    Err(e) => {
+                        // Keep the typed error; the driver only carries an io::Error.
+                        if let Ok(mut f) = failure.lock() {
+                            *f = Some(e);
                         }
-                        Err(e) => {
-                            // Keep the typed error; the driver only carries an io::Error.
-                            if let Ok(mut f) = failure.lock() {
-                                *f = Some(e);
-                            }
-                            let stop = Err(std::io::Error::other(
-                                "ferry stopped the upload: a value could not be encoded",
-                            ));
-                            return Some((stop, (rx, enc, failure, stats, pending)));
-                        }
+                        let stop = Err(std::io::Error::other(
+                            "ferry stopped the upload: a value could not be encoded",
+                        ));
+                        Some((stop, (feed, failure)))
                     }
                 }
-                let chunk = pending.split_to(pending.len().min(piece));
-                Some((Ok(chunk), (rx, enc, failure, stats, pending)))
             },
         )
         .boxed();
@@ -432,6 +423,12 @@ impl Target for MySqlTarget {
         self.method
     }
 
+    /// With `LOAD DATA LOCAL` only: a multi-row `INSERT` is one packet,
+    /// which a long value cannot exceed.
+    fn assembles_pieces(&self) -> bool {
+        self.method == LoadMethod::MySqlLoadData
+    }
+
     async fn query_u64(&self, sql: &str) -> Result<u64> {
         let context = format!("running {}", shorten(sql));
         let mut conn = self.conn(&context).await?;
@@ -472,6 +469,138 @@ impl Target for MySqlTarget {
             .await
             .map_err(|e| server_error(&context, e))?;
         Ok(())
+    }
+}
+
+/// What a `LOAD DATA LOCAL` upload sends, pulled chunk by chunk as the
+/// driver sends them: the feed's rows as they come, except rows flagged as
+/// holding long values, which wait for their pieces and follow at the end.
+struct LoadFeed {
+    rx: BatchReceiver,
+    rows: BatchEncoder,
+    /// Opened at the first row flagged as holding long values.
+    long: Option<LongValues>,
+    table: Table,
+    stats: Arc<Mutex<WriteStats>>,
+    /// Encoded bytes not sent yet.
+    pending: Bytes,
+    /// Bytes per chunk ([`upload_piece_bytes`]).
+    chunk: usize,
+    /// The feed has ended (or was cut: the load then fails as cancelled).
+    rows_done: bool,
+}
+
+impl LoadFeed {
+    /// The next chunk of the upload; `None` at its end.
+    async fn next(&mut self) -> Result<Option<Bytes>> {
+        loop {
+            if !self.pending.is_empty() {
+                // The driver sends each chunk as one packet, which may not
+                // exceed the server's max_allowed_packet: encoded batches go
+                // out in pieces, so neither a large batch nor a value bigger
+                // than the packet limit stops the load (the server reads the
+                // upload as one stream, whatever its packets).
+                let n = self.pending.len().min(self.chunk);
+                return Ok(Some(self.pending.split_to(n)));
+            }
+            if !self.rows_done {
+                match self.rx.recv().await {
+                    Some(batch) => self.batch(batch).await?,
+                    None => {
+                        self.rows_done = true;
+                        if !self.rx.is_finished() {
+                            // Cut short: end the upload; the load is rolled back.
+                            return Ok(None);
+                        }
+                        if let Some(long) = &mut self.long {
+                            long.finish()?;
+                        }
+                    }
+                }
+                continue;
+            }
+            let Some(long) = &mut self.long else {
+                return Ok(None);
+            };
+            match long.next_chunk(self.chunk).await? {
+                Some(bytes) => {
+                    self.count(0, bytes.len());
+                    self.pending = Bytes::from(bytes);
+                }
+                None => {
+                    let (rows, values) = (long.rows(), long.values());
+                    if let Ok(mut s) = self.stats.lock() {
+                        s.rows += rows;
+                        s.long_values += values;
+                    }
+                    self.long = None;
+                    return Ok(None);
+                }
+            }
+        }
+    }
+
+    /// Encodes a batch of rows, setting aside those flagged as holding long
+    /// values, or spools a batch of pieces.
+    async fn batch(&mut self, batch: RecordBatch) -> Result<()> {
+        if let Some(column) = pieces_of(&batch) {
+            let long = self.long.as_mut().ok_or_else(|| {
+                data_error(
+                    &self.table.name,
+                    &column,
+                    "pieces arrived for no row set aside",
+                )
+            })?;
+            return long.add_pieces(&column, &batch).await;
+        }
+        let flags = long_rows(&batch).cloned();
+        let batch = match &flags {
+            // The flag is the last column; the table's columns come before it.
+            Some(_) => {
+                let table_columns: Vec<usize> = (0..batch.num_columns() - 1).collect();
+                batch
+                    .project(&table_columns)
+                    .map_err(|e| data_error(&self.table.name, "*", e.to_string()))?
+            }
+            None => batch,
+        };
+        self.rows.encode(&batch, Format::LoadData)?;
+        let mut out = Vec::new();
+        let mut sent = self.rows.rows();
+        match &flags {
+            Some(flags) if flags.true_count() > 0 => {
+                let long = match self.long.take() {
+                    Some(long) => long,
+                    None => LongValues::new(&self.table).await?.ok_or_else(|| {
+                        data_error(
+                            &self.table.name,
+                            "*",
+                            "rows flagged as holding long values arrived for a table without a key",
+                        )
+                    })?,
+                };
+                let long = self.long.insert(long);
+                for r in 0..self.rows.rows() {
+                    if flags.value(r) {
+                        long.set_aside(&self.rows, r).await?;
+                        sent -= 1;
+                    } else {
+                        self.rows.write_line(r, &mut out);
+                    }
+                }
+            }
+            _ => self.rows.write_lines(&mut out),
+        }
+        self.count(sent, out.len());
+        self.pending = Bytes::from(out);
+        Ok(())
+    }
+
+    fn count(&self, rows: usize, bytes: usize) {
+        if let Ok(mut s) = self.stats.lock() {
+            s.rows += u64::try_from(rows).unwrap_or(u64::MAX);
+            s.bytes += u64::try_from(bytes).unwrap_or(u64::MAX);
+        }
     }
 }
 
