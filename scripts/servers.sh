@@ -11,6 +11,9 @@
 #   3. a throwaway instance of our own under $FERRY_SERVERS_DIR (default
 #      /tmp/ferry-servers) on ports 54329 / 33069, created with initdb /
 #      mariadb-install-db. Nothing of the system's configuration is changed.
+# 4. FERRY_TEST_PG_PASSWORD_URL: one more throwaway PostgreSQL, on port 54330,
+#    whose logins need passwords (scram-sha-256, md5 for members of ferry_md5);
+#    its superuser's password is in the file FERRY_TEST_PG_PASSWORD_FILE.
 # All progress goes to stderr; stdout carries only the export lines.
 set -euo pipefail
 
@@ -85,7 +88,51 @@ ensure_mysql() {
   log "the throwaway MariaDB did not start; see $dir/mariadb.log"; exit 1
 }
 
+# A throwaway PostgreSQL that asks for passwords (the local service trusts
+# every login, so ferry's password exchanges would go untested): initdb with
+# scram-sha-256, plus md5 for members of the role ferry_md5. The superuser's
+# password is made once and kept in $dir/pg-auth.password (mode 0600). Prints
+# nothing when the machine has no PostgreSQL binaries; the tests that need it
+# then say they were skipped.
+ensure_pg_passwords() {
+  local bin; bin=$(pg_bin)
+  [ -n "$bin" ] || return 0
+  local data=$dir/pg-auth port=54330 pwfile=$dir/pg-auth.password
+  mkdir -p "$dir"
+  if [ ! -s "$pwfile" ]; then
+    (umask 077; head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' > "$pwfile")
+  fi
+  local pw; pw=$(cat "$pwfile")
+  local url=postgres://ferry:$pw@127.0.0.1:$port/postgres
+  if pg_ok "$url"; then echo "$port"; return; fi
+  local runas=()
+  if [ "$(id -u)" = 0 ]; then
+    id ferrypg >/dev/null 2>&1 || useradd --system --no-create-home ferrypg
+    chown ferrypg "$dir" 2>/dev/null || true
+    runas=(runuser -u ferrypg --)
+  fi
+  if [ ! -f "$data/PG_VERSION" ]; then
+    log "creating a throwaway PostgreSQL with password logins in $data on port $port"
+    local tmp; tmp=$(mktemp)
+    cp "$pwfile" "$tmp"; [ "$(id -u)" = 0 ] && chown ferrypg "$tmp"
+    "${runas[@]}" "$bin/initdb" -D "$data" -U ferry --auth=scram-sha-256 --pwfile="$tmp" -E UTF8 >/dev/null
+    rm -f "$tmp"
+    # First match wins: md5 for the members of ferry_md5, before the scram lines.
+    sed -i '0,/^host/s//host    all             +ferry_md5      127.0.0.1\/32            md5\nhost/' "$data/pg_hba.conf"
+  fi
+  "${runas[@]}" "$bin/pg_ctl" -D "$data" -l "$dir/pg-auth.log" -o "-p $port -k $dir -c listen_addresses=127.0.0.1" -w start >/dev/null
+  pg_ok "$url" || { log "the password-login PostgreSQL did not start; see $dir/pg-auth.log"; return 0; }
+  psql "$url" -qc "DO \$\$ BEGIN CREATE ROLE ferry_md5 NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END \$\$" >/dev/null
+  echo "$port"
+}
+
 pg=$(ensure_pg)
 my=$(ensure_mysql)
+pg_passwords=$(ensure_pg_passwords) || { log "no password-login PostgreSQL: its tests will say they were skipped"; pg_passwords=""; }
 echo "export FERRY_TEST_PG_URL='$pg'"
 echo "export FERRY_TEST_MYSQL_URL='$my'"
+# The password stays in its file: the URL names the user, the tests read the file.
+if [ -n "$pg_passwords" ]; then
+  echo "export FERRY_TEST_PG_PASSWORD_URL='postgres://ferry@127.0.0.1:$pg_passwords/postgres'"
+  echo "export FERRY_TEST_PG_PASSWORD_FILE='$dir/pg-auth.password'"
+fi

@@ -294,3 +294,128 @@ async fn a_login_refused_mid_run_is_an_auth_error() {
     // Roles are cluster-wide: drop it, not just the database.
     db.execute(&format!("DROP ROLE {role}")).await;
 }
+
+/// The password-login server `scripts/servers.sh` starts: its endpoint
+/// (superuser `ferry`, password included); `None` when it is not running.
+fn password_server() -> Option<Endpoint> {
+    let url = std::env::var("FERRY_TEST_PG_PASSWORD_URL").ok()?;
+    let file = std::env::var("FERRY_TEST_PG_PASSWORD_FILE").ok()?;
+    let mut admin = Endpoint::parse(&url).ok()?;
+    admin.password = Some(std::fs::read_to_string(file).ok()?.trim().to_string());
+    Some(admin)
+}
+
+/// A driver session as `user` with `password` on `server`'s database `db`.
+async fn session_as(
+    server: &Endpoint,
+    user: &str,
+    password: &str,
+    db: &str,
+) -> tokio_postgres::Client {
+    let (client, connection) = tokio_postgres::Config::new()
+        .host(&server.host)
+        .port(server.port)
+        .user(user)
+        .password(password)
+        .dbname(db)
+        .connect(tokio_postgres::NoTls)
+        .await
+        .unwrap_or_else(|e| panic!("{user} logs in to {db}: {e}"));
+    tokio::spawn(connection);
+    client
+}
+
+#[tokio::test]
+async fn scram_and_md5_logins_read_over_direct_sessions() {
+    let Some(server) = password_server() else {
+        eprintln!(
+            "skipped: FERRY_TEST_PG_PASSWORD_URL is not set (scripts/servers.sh starts a \
+             server with password logins when PostgreSQL's binaries are installed)"
+        );
+        return;
+    };
+    let superuser = server.password.clone().unwrap_or_default();
+    let admin = session_as(&server, &server.user, &superuser, "postgres").await;
+    let db = ferry_fixtures::unique_name("pg_wire_pw");
+    let (scram, md5) = (format!("{db}_scram"), format!("{db}_md5"));
+    admin
+        .batch_execute(&format!("CREATE DATABASE {db}"))
+        .await
+        .unwrap();
+    admin
+        .batch_execute(&format!(
+            "CREATE ROLE {scram} LOGIN PASSWORD 'scram-pw';
+             SET password_encryption = 'md5';
+             CREATE ROLE {md5} LOGIN PASSWORD 'md5-pw' IN ROLE ferry_md5;"
+        ))
+        .await
+        .unwrap();
+    session_as(&server, &server.user, &superuser, &db)
+        .await
+        .batch_execute(&format!(
+            "CREATE TABLE t AS SELECT g AS id, md5(g::text) AS v FROM generate_series(1, 5000) g;
+             GRANT SELECT ON t TO {scram}, {md5}"
+        ))
+        .await
+        .unwrap();
+
+    let mut outcomes = Vec::new();
+    for (role, password, method) in [
+        (&scram, "scram-pw", "scram-sha-256"),
+        (&md5, "md5-pw", "md5"),
+    ] {
+        let endpoint = Endpoint::parse(&format!(
+            "postgres://{role}:{password}@{}:{}/{db}",
+            server.host, server.port
+        ))
+        .unwrap();
+        let source = PgSource::connect(&endpoint).await.unwrap();
+        // Connected (its driver session logged in) but has read nothing yet.
+        let later = PgSource::connect(&endpoint).await.unwrap();
+        let schema = source.introspect().await.unwrap();
+        let table = schema.table("t").unwrap().clone();
+        let (rows, batches) = read_all(&source, &table, ReadOptions::default()).await;
+        assert_eq!(rows.unwrap(), 5000, "{method}");
+        assert_eq!(
+            batches.iter().map(RecordBatch::num_rows).sum::<usize>(),
+            5000
+        );
+        assert_eq!(
+            source.wire_refusal(),
+            None,
+            "{method}: the direct session logged in"
+        );
+
+        // The password changes after the run connected: its first direct
+        // session is refused, as the driver's would be.
+        admin
+            .batch_execute(&format!("ALTER ROLE {role} PASSWORD 'changed'"))
+            .await
+            .unwrap();
+        let (read, _) = read_all(&later, &table, ReadOptions::default()).await;
+        outcomes.push((method, read));
+    }
+    admin
+        .batch_execute(&format!("DROP DATABASE {db} WITH (FORCE)"))
+        .await
+        .unwrap();
+    admin
+        .batch_execute(&format!("DROP ROLE {scram}; DROP ROLE {md5}"))
+        .await
+        .unwrap();
+    for (method, read) in outcomes {
+        match read {
+            Err(ConnectorError::Auth { detail, .. }) => {
+                assert!(
+                    detail.contains("password authentication failed"),
+                    "{method}: {detail}"
+                );
+                assert!(
+                    !detail.contains("changed"),
+                    "{method}: the password was printed"
+                );
+            }
+            other => panic!("{method}: expected an auth error, got {other:?}"),
+        }
+    }
+}
