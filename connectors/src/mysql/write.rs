@@ -7,6 +7,11 @@
 //! memory and a value larger than one packet still loads. With `local_infile` off, rows go in as
 //! multi-row `INSERT` statements kept under `max_allowed_packet`.
 //!
+//! Rows whose long values were read in pieces ([`crate::pieces`]) wait in a
+//! spool file for their pieces and end the same upload with each value
+//! joined back (`long_values`); MySQL cannot join them in SQL past
+//! `max_allowed_packet`.
+//!
 //! Each table loads in one transaction with `unique_checks` and `foreign_key_checks`
 //! off (FKs are added or checked by the engine afterwards). `LOAD DATA LOCAL` turns
 //! bad values into warnings instead of errors (the server cannot stop the upload),
@@ -206,7 +211,7 @@ impl MySqlTarget {
                             *f = Some(e);
                         }
                         let stop = Err(std::io::Error::other(
-                            "ferry stopped the upload: a value could not be encoded",
+                            "ferry stopped the upload (its own error says why)",
                         ));
                         Some((stop, (feed, failure)))
                     }
