@@ -15,6 +15,10 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 const READ_BUFFER: usize = 128 * 1024;
 /// Type byte and length.
 const HEADER: usize = 5;
+/// The longest message PostgreSQL sends (`PQ_LARGE_MESSAGE_LIMIT`, 1 GiB
+/// less one byte); a longer length means the stream is corrupt, and is
+/// refused before anything that size is allocated.
+const MAX_MESSAGE: usize = (1 << 30) - 1;
 
 /// `CopyData` (both directions).
 pub(super) const COPY_DATA: u8 = b'd';
@@ -134,10 +138,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> MessageStream<S> {
     fn body_len(&self) -> Result<usize, WireError> {
         let h = &self.buf[self.start + 1..self.start + HEADER];
         let len = i32::from_be_bytes([h[0], h[1], h[2], h[3]]);
-        usize::try_from(len)
-            .ok()
-            .and_then(|n| n.checked_sub(4))
-            .ok_or(WireError::Malformed("a message length below four"))
+        match usize::try_from(len).ok().and_then(|n| n.checked_sub(4)) {
+            Some(body) if body <= MAX_MESSAGE => Ok(body),
+            Some(_) => Err(WireError::Malformed("a message longer than 1 GiB")),
+            None => Err(WireError::Malformed("a message length below four")),
+        }
     }
 
     /// Makes a whole header available and returns the body length.
@@ -283,12 +288,14 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_length_below_four_is_malformed() {
-        let mut s = stream(vec![b'd', 0, 0, 0, 3, 0], 64);
-        let mut dst = Vec::new();
-        assert!(matches!(
-            s.copy_data(&mut dst).await,
-            Err(WireError::Malformed(_))
-        ));
+    async fn impossible_lengths_are_malformed() {
+        for header in [[b'd', 0, 0, 0, 3], [b'N', 0x7f, 0xff, 0xff, 0xff]] {
+            let mut s = stream(header.to_vec(), 64);
+            let mut dst = Vec::new();
+            assert!(
+                matches!(s.copy_data(&mut dst).await, Err(WireError::Malformed(_))),
+                "{header:?}"
+            );
+        }
     }
 }
