@@ -11,9 +11,10 @@
 #   3. a throwaway instance of our own under $FERRY_SERVERS_DIR (default
 #      /tmp/ferry-servers) on ports 54329 / 33069, created with initdb /
 #      mariadb-install-db. Nothing of the system's configuration is changed.
-# 4. FERRY_TEST_PG_PASSWORD_URL: one more throwaway PostgreSQL, on port 54330,
-#    whose logins need passwords (scram-sha-256, md5 for members of ferry_md5);
-#    its superuser's password is in the file FERRY_TEST_PG_PASSWORD_FILE.
+# With --passwords (the test suite), also FERRY_TEST_PG_PASSWORD_URL: one more
+# throwaway PostgreSQL, on port 54330, whose logins need passwords
+# (scram-sha-256, md5 for members of ferry_md5); its superuser's password is
+# in the file FERRY_TEST_PG_PASSWORD_FILE.
 # All progress goes to stderr; stdout carries only the export lines.
 set -euo pipefail
 
@@ -128,7 +129,10 @@ ensure_pg_passwords() {
 
 pg=$(ensure_pg)
 my=$(ensure_mysql)
-pg_passwords=$(ensure_pg_passwords) || { log "no password-login PostgreSQL: its tests will say they were skipped"; pg_passwords=""; }
+pg_passwords=""
+if [ "${1:-}" = --passwords ]; then
+  pg_passwords=$(ensure_pg_passwords) || { log "no password-login PostgreSQL: its tests will say they were skipped"; pg_passwords=""; }
+fi
 echo "export FERRY_TEST_PG_URL='$pg'"
 echo "export FERRY_TEST_MYSQL_URL='$my'"
 # The password stays in its file: the URL names the user, the tests read the file.

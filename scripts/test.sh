@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-servers.sh
-eval "$(bash scripts/servers.sh)"
+eval "$(bash scripts/servers.sh --passwords)"
 echo "test servers: $FERRY_TEST_PG_URL and $FERRY_TEST_MYSQL_URL" >&2
 export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
 # A hung test fails the run after 40 minutes with the cargo output so far,

@@ -295,7 +295,7 @@ async fn a_login_refused_mid_run_is_an_auth_error() {
     db.execute(&format!("DROP ROLE {role}")).await;
 }
 
-/// The password-login server `scripts/servers.sh` starts: its endpoint
+/// The password-login server `scripts/servers.sh --passwords` starts: its endpoint
 /// (superuser `ferry`, password included); `None` when it is not running.
 fn password_server() -> Option<Endpoint> {
     let url = std::env::var("FERRY_TEST_PG_PASSWORD_URL").ok()?;
@@ -329,7 +329,7 @@ async fn session_as(
 async fn scram_and_md5_logins_read_over_direct_sessions() {
     let Some(server) = password_server() else {
         eprintln!(
-            "skipped: FERRY_TEST_PG_PASSWORD_URL is not set (scripts/servers.sh starts a \
+            "skipped: FERRY_TEST_PG_PASSWORD_URL is not set (scripts/test.sh starts a \
              server with password logins when PostgreSQL's binaries are installed)"
         );
         return;
