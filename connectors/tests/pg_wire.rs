@@ -2,8 +2,9 @@
 //! gives exactly the batches the tokio-postgres reader gives, for every type,
 //! every batch cut and values longer than its read buffer; reports a server
 //! error mid-stream by SQLSTATE; maps a login refused mid-run as the driver
-//! does; stops quietly and frees the server when its receiver goes away; and
-//! reuses its sessions from table to table.
+//! does; stops quietly and frees the server when its receiver goes away;
+//! reuses its sessions from table to table; and logs in with SCRAM and MD5
+//! passwords (on the throwaway server `scripts/servers.sh --passwords` starts).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
