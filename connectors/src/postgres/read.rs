@@ -16,8 +16,9 @@ use super::catalog;
 use super::conn::{self, Pool};
 use super::decode::{self, Cells, Decoder, Field};
 use super::error::{self as pgerr, DIALECT};
+use super::snapshot::{self, BEGIN_READ};
 use super::wire::{self, WireError};
-use super::{pieces, sample, snapshot};
+use super::{pieces, sample};
 use crate::digests::{long_values, LongValues};
 use crate::{
     BatchSender, ConnectorError, Endpoint, KeyTuple, ReadOptions, Result, RowAddressing,
@@ -40,10 +41,6 @@ const SIGNATURE: &[u8; 11] = b"PGCOPY\n\xff\r\n\0";
 /// Environment variable that makes every table read go through
 /// tokio-postgres (`1`): for comparing the two readers, e.g. in benchmarks.
 pub const DRIVER_READER_ENV: &str = "FERRY_PG_DRIVER_READER";
-
-/// The transaction every table read runs in: one snapshot for the whole
-/// table, and a guarantee that ferry never writes to its source.
-const BEGIN_READ: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
 
 /// A PostgreSQL database read as a ferry source (one schema of it).
 pub struct PgSource {

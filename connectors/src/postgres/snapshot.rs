@@ -12,12 +12,17 @@ use super::conn;
 use super::error as pgerr;
 use crate::{Endpoint, Result, SnapshotGuard, SnapshotId};
 
+/// The transaction a table read (and the session exporting its snapshot)
+/// runs in: one snapshot for the whole table, and a guarantee that ferry
+/// never writes to its source.
+pub(crate) const BEGIN_READ: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
+
 /// Exports a snapshot from a new session held by the returned guard.
 pub(crate) async fn export(endpoint: &Endpoint) -> Result<SnapshotGuard> {
     let client = conn::connect(endpoint).await?;
     let context = "exporting a snapshot for the parts of a table";
     client
-        .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        .batch_execute(BEGIN_READ)
         .await
         .map_err(|e| pgerr::server(context, &e))?;
     let row = client
